@@ -1,0 +1,51 @@
+# Quick start: `make demo`, `make test`. Each installs what is missing first.
+JOBS ?= 2
+CMAKE_FLAGS ?= -DSOCKMODE_WERROR=ON
+SAN_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Asio's fenced blocks use atomic_thread_fence, which TSan does not model; the scheduler's
+# mutex already orders handler hand-off, so the TSan build uses Asio's null fence instead.
+SAN_TSAN = -fsanitize=thread -DBOOST_ASIO_DISABLE_FENCED_BLOCK
+
+.PHONY: all setup demo test test-plain test-asan test-tsan bench clean
+
+all: test
+
+setup:
+	@bash .ci/setup test
+
+demo: setup
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build build -j$(JOBS) --target demo
+	./build/examples/demo
+
+test: setup test-plain test-asan test-tsan
+
+test-plain:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build build -j$(JOBS)
+	cd build && ctest --output-on-failure
+
+# The fork tests are left out under TSan, which does not support fork() in a threaded process.
+test-asan:
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) \
+	  -DCMAKE_CXX_FLAGS="$(SAN_ASAN)" -DCMAKE_EXE_LINKER_FLAGS="$(SAN_ASAN)" -DSOCKMODE_EXAMPLES=OFF
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -LE package
+
+test-tsan:
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) \
+	  -DCMAKE_CXX_FLAGS="$(SAN_TSAN)" -DCMAKE_EXE_LINKER_FLAGS="$(SAN_TSAN)" -DSOCKMODE_EXAMPLES=OFF
+	cmake --build build-tsan -j$(JOBS)
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --output-on-failure -LE "fork|package"
+
+bench:
+	@bash .ci/setup bench
+	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DSOCKMODE_BENCHMARKS=ON \
+	  -DSOCKMODE_TESTS=OFF -DSOCKMODE_EXAMPLES=OFF
+	cmake --build build-bench -j$(JOBS)
+	bash benchmarks/run.sh build-bench
+
+clean:
+	rm -rf build build-asan build-tsan build-bench

@@ -1,0 +1,10 @@
+# Warnings for sockmode's own targets only: PRIVATE, so consumers never inherit them.
+function(sockmode_warnings target)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+      -Wsign-conversion -Wold-style-cast -Woverloaded-virtual)
+    if(SOCKMODE_WERROR)
+      target_compile_options(${target} PRIVATE -Werror)
+    endif()
+  endif()
+endfunction()

@@ -1,0 +1,271 @@
+#ifndef SOCKMODE_BASIC_SOCKET_HPP
+#define SOCKMODE_BASIC_SOCKET_HPP
+
+#include <sockmode/default_timeout.hpp>
+#include <sockmode/detail/io_object.hpp>
+#include <sockmode/error.hpp>
+#include <sockmode/io_error.hpp>
+#include <sockmode/timeout_error.hpp>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/container/small_vector.hpp>
+
+#include <cstddef>
+
+namespace sockmode {
+
+template <class Protocol>
+class basic_acceptor;
+
+/// A socket with Python's three modes (see README, "Modes"):
+///
+/// | mode         | set with                                   | a call that cannot complete  |
+/// |--------------|--------------------------------------------|------------------------------|
+/// | blocking     | `settimeout(std::nullopt)`, `setblocking(true)` | waits                   |
+/// | non-blocking | `settimeout(0s)`, `setblocking(false)`     | fails with `would_block`     |
+/// | timeout      | `settimeout(t)`, t > 0                     | fails with `error::timeout` after t |
+///
+/// A new socket takes `getdefaulttimeout()`. Every I/O call first makes one non-blocking
+/// syscall; only if that would block does it wait, on an io_context private to the calling
+/// thread (never the socket's own executor), with a steady_timer at the deadline. A call that
+/// fails with `would_block` or `error::timeout` has transferred nothing.
+///
+/// Every operation comes as a throwing overload (throws `timeout_error` on timeout, `io_error`
+/// otherwise) and one that reports failure through a trailing `error_code&` instead.
+///
+/// Thread safety: one thread may read while another writes; `cancel()`, `close()` and the mode
+/// setters may be called from any thread. Moving or destroying the object while calls are in
+/// flight is undefined, as for any Asio object.
+///
+/// Supported protocols: `ip::tcp`, `ip::udp`, `local::stream_protocol`,
+/// `local::datagram_protocol` (see tcp.hpp, udp.hpp, local.hpp).
+template <class Protocol>
+class basic_socket : public detail::io_object {
+ public:
+  using protocol_type = Protocol;
+  using endpoint_type = typename Protocol::endpoint;
+  using next_layer_type = typename Protocol::socket;
+  using native_handle_type = typename next_layer_type::native_handle_type;
+  using wait_type = boost::asio::socket_base::wait_type;
+  using shutdown_type = boost::asio::socket_base::shutdown_type;
+
+  /// Not yet open; `connect` opens it. Its mode is `getdefaulttimeout()`.
+  basic_socket();
+  /// Open for `protocol`, as Python's `socket.socket(family, type)`.
+  explicit basic_socket(const Protocol& protocol);
+  /// Adopts an Asio socket, open or not, from any io_context; sockmode never runs that
+  /// context. The mode is `getdefaulttimeout()`.
+  explicit basic_socket(next_layer_type&& socket);
+
+  basic_socket(basic_socket&& other) noexcept = default;
+  basic_socket& operator=(basic_socket&& other) noexcept;
+  /// Closes the socket (see `close`).
+  ~basic_socket();
+
+  // settimeout / gettimeout / setblocking / getblocking / cancel come from io_object:
+  //   settimeout(std::optional<nanoseconds>) or settimeout(any duration): sets the mode; throws
+  //     std::invalid_argument (mode unchanged) for negative, NaN or too large (> ~146 years)
+  //     timeouts, and io_error(bad_descriptor) on a closed socket, as CPython.
+  //   gettimeout(): nullopt (blocking), 0 (non-blocking) or the timeout.
+  //   setblocking(b): settimeout(b ? nullopt : 0s).
+  //   getblocking(): gettimeout() != 0; true in timeout mode, as CPython.
+  //   cancel(): calls waiting on this socket in any thread fail with operation_aborted.
+
+  /// Opens the socket if needed and binds it.
+  void bind(const endpoint_type& endpoint);
+  void bind(const endpoint_type& endpoint, boost::system::error_code& ec);
+
+  /// Opens the socket if needed and connects under the mode: waits for the handshake
+  /// (blocking), fails with `error::timeout` (timeout) or, while it is still in progress,
+  /// with `would_block` (non-blocking; finish with `wait(wait_write, ...)` and connect again).
+  /// The kernel's own errors pass through unchanged.
+  void connect(const endpoint_type& endpoint);
+  void connect(const endpoint_type& endpoint, boost::system::error_code& ec);
+  /// Python's `connect_ex`: the error instead of an exception.
+  boost::system::error_code connect_ex(const endpoint_type& endpoint);
+
+  /// Asio's SyncReadStream: at least one byte, or `asio::error::eof` at end of stream.
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers) {
+    boost::system::error_code ec;
+    const std::size_t n = read_some(buffers, ec);
+    if (ec) detail::throw_error(ec, "read_some");
+    return n;
+  }
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
+    if (empty(buffers)) return ec = {}, 0;
+    return state_->perform(wait_type::wait_read,
+                           [&](boost::system::error_code& e) { return socket_.receive(buffers, 0, e); },
+                           ec);
+  }
+
+  /// Asio's SyncWriteStream: writes at least one byte.
+  template <class ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& buffers) {
+    boost::system::error_code ec;
+    const std::size_t n = write_some(buffers, ec);
+    if (ec) detail::throw_error(ec, "write_some");
+    return n;
+  }
+  template <class ConstBufferSequence>
+  std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+    return state_->perform(wait_type::wait_write,
+                           [&](boost::system::error_code& e) { return socket_.send(buffers, 0, e); },
+                           ec);
+  }
+
+  /// Python's `recv`: as `read_some`, but returns 0 at end of stream instead of failing.
+  template <class MutableBufferSequence>
+  std::size_t recv(const MutableBufferSequence& buffers) {
+    boost::system::error_code ec;
+    const std::size_t n = recv(buffers, ec);
+    if (ec) detail::throw_error(ec, "recv");
+    return n;
+  }
+  template <class MutableBufferSequence>
+  std::size_t recv(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
+    const std::size_t n = read_some(buffers, ec);
+    if (ec == boost::asio::error::eof) ec = {};
+    return n;
+  }
+
+  /// Python's `send`: `write_some` under Python's name.
+  template <class ConstBufferSequence>
+  std::size_t send(const ConstBufferSequence& buffers) {
+    boost::system::error_code ec;
+    const std::size_t n = send(buffers, ec);
+    if (ec) detail::throw_error(ec, "send");
+    return n;
+  }
+  template <class ConstBufferSequence>
+  std::size_t send(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+    return write_some(buffers, ec);
+  }
+
+  /// Python's `sendall`: sends everything under one deadline for the whole call. Returns the
+  /// bytes sent; on failure the `ec` overload still returns how many were sent, and the
+  /// exception's `bytes_transferred()` says the same. In non-blocking mode it sends what fits
+  /// and then fails with `would_block`.
+  template <class ConstBufferSequence>
+  std::size_t sendall(const ConstBufferSequence& buffers) {
+    boost::system::error_code ec;
+    const std::size_t n = sendall(buffers, ec);
+    if (ec) detail::throw_error(ec, "sendall", n);
+    return n;
+  }
+  template <class ConstBufferSequence>
+  std::size_t sendall(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+    boost::container::small_vector<boost::asio::const_buffer, 8> rest(
+        boost::asio::buffer_sequence_begin(buffers), boost::asio::buffer_sequence_end(buffers));
+    const std::size_t total = boost::asio::buffer_size(rest);
+    std::size_t sent = 0;
+    state_->perform(wait_type::wait_write,
+                    [&](boost::system::error_code& e) -> std::size_t {
+                      const std::size_t n = socket_.send(rest, 0, e);
+                      sent += n;
+                      if (!e && sent < total) {
+                        drop_front(rest, n);
+                        e = boost::asio::error::would_block;  // wait for room, same deadline
+                      }
+                      return sent;
+                    },
+                    ec);
+    return sent;
+  }
+
+  /// Python's `sendto` (datagram sockets).
+  template <class ConstBufferSequence>
+  std::size_t send_to(const ConstBufferSequence& buffers, const endpoint_type& destination) {
+    boost::system::error_code ec;
+    const std::size_t n = send_to(buffers, destination, ec);
+    if (ec) detail::throw_error(ec, "send_to");
+    return n;
+  }
+  template <class ConstBufferSequence>
+  std::size_t send_to(const ConstBufferSequence& buffers, const endpoint_type& destination,
+                      boost::system::error_code& ec) {
+    return state_->perform(
+        wait_type::wait_write,
+        [&](boost::system::error_code& e) { return socket_.send_to(buffers, destination, 0, e); },
+        ec);
+  }
+
+  /// Python's `recvfrom` (datagram sockets): one datagram and who sent it.
+  template <class MutableBufferSequence>
+  std::size_t receive_from(const MutableBufferSequence& buffers, endpoint_type& sender) {
+    boost::system::error_code ec;
+    const std::size_t n = receive_from(buffers, sender, ec);
+    if (ec) detail::throw_error(ec, "receive_from");
+    return n;
+  }
+  template <class MutableBufferSequence>
+  std::size_t receive_from(const MutableBufferSequence& buffers, endpoint_type& sender,
+                           boost::system::error_code& ec) {
+    return state_->perform(
+        wait_type::wait_read,
+        [&](boost::system::error_code& e) { return socket_.receive_from(buffers, sender, 0, e); },
+        ec);
+  }
+
+  /// Waits until the socket is ready for `what`, for at most `timeout` (nullopt: no limit)
+  /// whatever the mode: the readiness wait that completes a non-blocking connect, or drives a
+  /// non-blocking socket as `select()` would. Fails with `error::timeout`.
+  void wait(wait_type what, timeout_type timeout);
+  void wait(wait_type what, timeout_type timeout, boost::system::error_code& ec);
+
+  void shutdown(shutdown_type what);
+  void shutdown(shutdown_type what, boost::system::error_code& ec);
+
+  /// Aborts calls waiting in other threads (operation_aborted), waits until none uses the
+  /// descriptor, then closes it. Closing twice is harmless; any other call on a closed socket
+  /// fails with bad_descriptor.
+  void close();
+  void close(boost::system::error_code& ec);
+
+  /// Python's `detach`, Asio style: hands the Asio socket back, restored to Asio's blocking
+  /// behaviour. This object is then closed.
+  next_layer_type release();
+
+  bool is_open() const noexcept { return socket_.is_open(); }
+
+  /// The descriptor is always O_NONBLOCK, in every mode: the mode belongs to this object,
+  /// not to the descriptor. Code that shares the descriptor must expect EAGAIN; do not clear
+  /// the flag, or a timeout-mode call could block past its deadline.
+  native_handle_type native_handle() noexcept { return socket_.native_handle(); }
+
+  endpoint_type local_endpoint() const;
+  endpoint_type local_endpoint(boost::system::error_code& ec) const;
+  endpoint_type remote_endpoint() const;
+  endpoint_type remote_endpoint(boost::system::error_code& ec) const;
+
+  /// The Asio socket, for options (`set_option`, `get_option`). Do not use it for I/O or to
+  /// change its blocking flags; sockmode owns those.
+  next_layer_type& next_layer() noexcept { return socket_; }
+  const next_layer_type& next_layer() const noexcept { return socket_; }
+
+ private:
+  friend class basic_acceptor<Protocol>;
+
+  template <class BufferSequence>
+  static bool empty(const BufferSequence& buffers) {
+    return boost::asio::buffer_size(buffers) == 0;
+  }
+  template <class Buffers>
+  static void drop_front(Buffers& rest, std::size_t n) {
+    auto sent_whole = rest.begin();
+    for (; sent_whole != rest.end() && n >= sent_whole->size(); ++sent_whole) n -= sent_whole->size();
+    rest.erase(rest.begin(), sent_whole);
+    if (n != 0) rest.front() += n;
+  }
+  void adopt();  // puts an open next_layer under sockmode's rules
+
+  next_layer_type socket_;
+};
+
+}  // namespace sockmode
+
+#endif  // SOCKMODE_BASIC_SOCKET_HPP

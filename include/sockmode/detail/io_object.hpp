@@ -1,0 +1,43 @@
+#ifndef SOCKMODE_DETAIL_IO_OBJECT_HPP
+#define SOCKMODE_DETAIL_IO_OBJECT_HPP
+
+#include <sockmode/detail/io_state.hpp>
+#include <sockmode/detail/timeout.hpp>
+
+#include <boost/system/error_code.hpp>
+
+
+namespace sockmode::detail {
+
+[[noreturn]] void throw_error(const boost::system::error_code& ec, const char* what,
+                              std::size_t bytes_transferred = 0);
+
+// The mode members shared by sockets and acceptors. Documented on basic_socket.
+class io_object {
+ public:
+  void settimeout(timeout_type t);
+  template <class Rep, class Period>
+  void settimeout(std::chrono::duration<Rep, Period> t) {
+    settimeout(timeout_type(to_timeout(t)));
+  }
+  timeout_type gettimeout() const noexcept;
+  void setblocking(bool flag);
+  bool getblocking() const noexcept;
+
+  void cancel();
+  void cancel(boost::system::error_code& ec) noexcept;
+
+ protected:
+  io_object();
+  io_object(io_object&& other) noexcept;
+  io_object& operator=(io_object&& other) noexcept;
+  ~io_object();
+
+  // Never null: a moved-from object points at a shared, permanently closed state, so every
+  // call on it fails with bad_descriptor instead of dereferencing null.
+  io_state* state_;
+};
+
+}  // namespace sockmode::detail
+
+#endif  // SOCKMODE_DETAIL_IO_OBJECT_HPP

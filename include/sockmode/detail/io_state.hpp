@@ -1,0 +1,75 @@
+#ifndef SOCKMODE_DETAIL_IO_STATE_HPP
+#define SOCKMODE_DETAIL_IO_STATE_HPP
+
+#include <sockmode/detail/function_ref.hpp>
+#include <sockmode/detail/timeout.hpp>
+
+#include <boost/asio/socket_base.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+
+namespace sockmode::detail {
+
+struct waiter;
+
+// What the threads using one descriptor share: its mode, whether it may still be used, and
+// who is waiting on it. Lives behind a unique_ptr so its address is stable during calls.
+class io_state {
+ public:
+  using wait_type = boost::asio::socket_base::wait_type;
+  using attempt_fn = function_ref<std::size_t(boost::system::error_code&)>;
+
+  explicit io_state(timeout_type mode) noexcept;
+  io_state(const io_state&) = delete;
+  io_state& operator=(const io_state&) = delete;
+  ~io_state();
+
+  void set_timeout(timeout_type t) noexcept;
+  timeout_type timeout() const noexcept;
+
+  // The descriptor that waits register; set once the socket is opened.
+  void set_descriptor(int fd) noexcept;
+  bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
+  // The one place the modes live. Calls `attempt` (one non-blocking syscall); if it would
+  // block, waits as the mode says and tries again, under one deadline for the whole call.
+  std::size_t perform(wait_type w, attempt_fn attempt, boost::system::error_code& ec);
+
+  // Readiness only, for `timeout` instead of the mode (a select() on one descriptor).
+  void wait(wait_type w, timeout_type timeout, boost::system::error_code& ec);
+
+  // Fails the calls waiting right now with operation_aborted.
+  void cancel() noexcept;
+
+  // Stops new calls (they fail with bad_descriptor), aborts waiting ones, and returns once
+  // no thread uses the descriptor any more: only then may it be closed or handed over, so a
+  // reused descriptor number is never touched by a late call.
+  void shut() noexcept;
+
+ private:
+  std::size_t run(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
+                  boost::system::error_code& ec);
+  bool enter(boost::system::error_code& ec) noexcept;
+  void leave() noexcept;
+  boost::system::error_code await(int fd, wait_type w, std::int64_t deadline_ns,
+                                  std::uint64_t cancel_generation);
+  void abort_waiters();  // with mutex_ held
+
+  std::atomic<std::int64_t> timeout_ns_;  // -1 blocking, 0 non-blocking, > 0 timeout
+  std::atomic<int> fd_{-1};
+  std::atomic<bool> closed_{false};
+  std::atomic<unsigned> users_{0};
+  std::atomic<std::uint64_t> cancel_generation_{0};
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  waiter* waiters_ = nullptr;  // guarded by mutex_
+};
+
+}  // namespace sockmode::detail
+
+#endif  // SOCKMODE_DETAIL_IO_STATE_HPP

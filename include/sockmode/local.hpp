@@ -1,0 +1,25 @@
+#ifndef SOCKMODE_LOCAL_HPP
+#define SOCKMODE_LOCAL_HPP
+
+#include <sockmode/basic_acceptor.hpp>
+#include <sockmode/basic_socket.hpp>
+
+#include <boost/asio/local/datagram_protocol.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+namespace sockmode {
+
+extern template class basic_socket<boost::asio::local::stream_protocol>;
+extern template class basic_acceptor<boost::asio::local::stream_protocol>;
+extern template class basic_socket<boost::asio::local::datagram_protocol>;
+
+/// Unix domain sockets, under the same modes.
+namespace local {
+using stream_socket = basic_socket<boost::asio::local::stream_protocol>;
+using stream_acceptor = basic_acceptor<boost::asio::local::stream_protocol>;
+using datagram_socket = basic_socket<boost::asio::local::datagram_protocol>;
+}  // namespace local
+
+}  // namespace sockmode
+
+#endif  // SOCKMODE_LOCAL_HPP

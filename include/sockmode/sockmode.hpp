@@ -1,0 +1,16 @@
+#ifndef SOCKMODE_SOCKMODE_HPP
+#define SOCKMODE_SOCKMODE_HPP
+
+// Python's blocking, non-blocking and timeout socket modes for Boost.Asio.
+
+#include <sockmode/basic_acceptor.hpp>
+#include <sockmode/basic_socket.hpp>
+#include <sockmode/default_timeout.hpp>
+#include <sockmode/error.hpp>
+#include <sockmode/io_error.hpp>
+#include <sockmode/local.hpp>
+#include <sockmode/tcp.hpp>
+#include <sockmode/timeout_error.hpp>
+#include <sockmode/udp.hpp>
+
+#endif  // SOCKMODE_SOCKMODE_HPP

@@ -1,0 +1,23 @@
+#ifndef SOCKMODE_TCP_HPP
+#define SOCKMODE_TCP_HPP
+
+#include <sockmode/basic_acceptor.hpp>
+#include <sockmode/basic_socket.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+
+namespace sockmode {
+
+extern template class basic_socket<boost::asio::ip::tcp>;
+extern template class basic_acceptor<boost::asio::ip::tcp>;
+
+namespace tcp {
+using protocol = boost::asio::ip::tcp;
+using endpoint = protocol::endpoint;
+using socket = basic_socket<protocol>;
+using acceptor = basic_acceptor<protocol>;
+}  // namespace tcp
+
+}  // namespace sockmode
+
+#endif  // SOCKMODE_TCP_HPP

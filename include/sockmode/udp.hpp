@@ -1,0 +1,20 @@
+#ifndef SOCKMODE_UDP_HPP
+#define SOCKMODE_UDP_HPP
+
+#include <sockmode/basic_socket.hpp>
+
+#include <boost/asio/ip/udp.hpp>
+
+namespace sockmode {
+
+extern template class basic_socket<boost::asio::ip::udp>;
+
+namespace udp {
+using protocol = boost::asio::ip::udp;
+using endpoint = protocol::endpoint;
+using socket = basic_socket<protocol>;
+}  // namespace udp
+
+}  // namespace sockmode
+
+#endif  // SOCKMODE_UDP_HPP

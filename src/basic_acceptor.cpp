@@ -1,0 +1,144 @@
+#include <sockmode/basic_acceptor.hpp>
+#include <sockmode/local.hpp>
+#include <sockmode/tcp.hpp>
+
+#include "home_context.hpp"
+
+#include <utility>
+
+namespace sockmode {
+
+using boost::system::error_code;
+
+template <class Protocol>
+basic_acceptor<Protocol>::basic_acceptor(const endpoint_type& endpoint, int backlog,
+                                         bool reuse_address)
+    : acceptor_(detail::home_context()) {
+  error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) detail::throw_error(ec, "socket");
+  if (reuse_address) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (ec) detail::throw_error(ec, "setsockopt");
+  acceptor_.bind(endpoint, ec);
+  if (ec) detail::throw_error(ec, "bind");
+  acceptor_.listen(backlog, ec);
+  if (ec) detail::throw_error(ec, "listen");
+  adopt();
+}
+
+template <class Protocol>
+basic_acceptor<Protocol>::basic_acceptor(next_layer_type&& acceptor)
+    : acceptor_(std::move(acceptor)) {
+  if (acceptor_.is_open()) adopt();
+}
+
+template <class Protocol>
+basic_acceptor<Protocol>& basic_acceptor<Protocol>::operator=(basic_acceptor&& other) noexcept {
+  if (this != &other) {
+    error_code ignored;
+    close(ignored);
+    io_object::operator=(std::move(other));
+    acceptor_ = std::move(other.acceptor_);
+  }
+  return *this;
+}
+
+template <class Protocol>
+basic_acceptor<Protocol>::~basic_acceptor() {
+  error_code ignored;
+  close(ignored);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::adopt() {
+  error_code ec;
+  acceptor_.non_blocking(true, ec);
+  if (ec) detail::throw_error(ec, "listen");
+  state_->set_descriptor(acceptor_.native_handle());
+}
+
+template <class Protocol>
+auto basic_acceptor<Protocol>::accept() -> socket_type {
+  error_code ec;
+  socket_type peer = accept(ec);
+  if (ec) detail::throw_error(ec, "accept");
+  return peer;
+}
+
+template <class Protocol>
+auto basic_acceptor<Protocol>::accept(error_code& ec) -> socket_type {
+  return accept_into(nullptr, ec);
+}
+
+template <class Protocol>
+auto basic_acceptor<Protocol>::accept(endpoint_type& peer) -> socket_type {
+  error_code ec;
+  socket_type s = accept(peer, ec);
+  if (ec) detail::throw_error(ec, "accept");
+  return s;
+}
+
+template <class Protocol>
+auto basic_acceptor<Protocol>::accept(endpoint_type& peer, error_code& ec) -> socket_type {
+  return accept_into(&peer, ec);
+}
+
+template <class Protocol>
+auto basic_acceptor<Protocol>::accept_into(endpoint_type* peer, error_code& ec) -> socket_type {
+  typename Protocol::socket accepted(acceptor_.get_executor());
+  state_->perform(
+      wait_type::wait_read,
+      [&](error_code& e) -> std::size_t {
+        if (peer != nullptr) acceptor_.accept(accepted, *peer, e);
+        else acceptor_.accept(accepted, e);
+        return 0;
+      },
+      ec);
+  if (ec) return socket_type();
+  // A new socket_type starts in getdefaulttimeout(), else blocking: never the listener's mode.
+  return socket_type(std::move(accepted));
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::wait(wait_type what, timeout_type timeout) {
+  error_code ec;
+  wait(what, timeout, ec);
+  if (ec) detail::throw_error(ec, "wait");
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::wait(wait_type what, timeout_type timeout, error_code& ec) {
+  state_->wait(what, timeout, ec);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::close() {
+  error_code ec;
+  close(ec);
+  if (ec) detail::throw_error(ec, "close");
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::close(error_code& ec) {
+  state_->shut();
+  ec = {};
+  if (acceptor_.is_open()) acceptor_.close(ec);
+}
+
+template <class Protocol>
+auto basic_acceptor<Protocol>::local_endpoint() const -> endpoint_type {
+  error_code ec;
+  auto endpoint = local_endpoint(ec);
+  if (ec) detail::throw_error(ec, "local_endpoint");
+  return endpoint;
+}
+
+template <class Protocol>
+auto basic_acceptor<Protocol>::local_endpoint(error_code& ec) const -> endpoint_type {
+  return acceptor_.local_endpoint(ec);
+}
+
+template class basic_acceptor<boost::asio::ip::tcp>;
+template class basic_acceptor<boost::asio::local::stream_protocol>;
+
+}  // namespace sockmode

@@ -1,0 +1,223 @@
+#include <sockmode/basic_socket.hpp>
+#include <sockmode/local.hpp>
+#include <sockmode/tcp.hpp>
+#include <sockmode/udp.hpp>
+
+#include "home_context.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace sockmode {
+
+using boost::system::error_code;
+
+template <class Protocol>
+basic_socket<Protocol>::basic_socket() : socket_(detail::home_context()) {}
+
+template <class Protocol>
+basic_socket<Protocol>::basic_socket(const Protocol& protocol)
+    : socket_(detail::home_context()) {
+  error_code ec;
+  socket_.open(protocol, ec);
+  if (ec) detail::throw_error(ec, "socket");
+  adopt();
+}
+
+template <class Protocol>
+basic_socket<Protocol>::basic_socket(next_layer_type&& socket) : socket_(std::move(socket)) {
+  if (socket_.is_open()) adopt();
+}
+
+template <class Protocol>
+basic_socket<Protocol>& basic_socket<Protocol>::operator=(basic_socket&& other) noexcept {
+  if (this != &other) {
+    error_code ignored;
+    close(ignored);
+    io_object::operator=(std::move(other));
+    socket_ = std::move(other.socket_);
+  }
+  return *this;
+}
+
+template <class Protocol>
+basic_socket<Protocol>::~basic_socket() {
+  error_code ignored;
+  close(ignored);
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::adopt() {
+  error_code ec;
+  // User-level non-blocking: Asio's synchronous calls then make exactly one syscall and
+  // report would_block, which is what the wait path builds on.
+  socket_.non_blocking(true, ec);
+  if (ec) detail::throw_error(ec, "socket");
+  state_->set_descriptor(socket_.native_handle());
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::bind(const endpoint_type& endpoint) {
+  error_code ec;
+  bind(endpoint, ec);
+  if (ec) detail::throw_error(ec, "bind");
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::bind(const endpoint_type& endpoint, error_code& ec) {
+  if (state_->closed()) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
+  if (!socket_.is_open()) {
+    socket_.open(endpoint.protocol(), ec);
+    if (ec) return;
+    adopt();
+  }
+  state_->perform(
+      wait_type::wait_write,
+      [&](error_code& e) -> std::size_t {
+        socket_.bind(endpoint, e);
+        return 0;
+      },
+      ec);
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::connect(const endpoint_type& endpoint) {
+  error_code ec;
+  connect(endpoint, ec);
+  if (ec) detail::throw_error(ec, "connect");
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::connect(const endpoint_type& endpoint, error_code& ec) {
+  if (state_->closed()) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
+  if (!socket_.is_open()) {
+    socket_.open(endpoint.protocol(), ec);
+    if (ec) return;
+    adopt();
+  }
+  // Asio's own connect would poll without a deadline, so the syscall is made here. Once this
+  // call has started the handshake, connecting again reports how it went: 0 when it completed,
+  // EALREADY while still in progress, or the kernel's error.
+  bool started = false;
+  state_->perform(
+      wait_type::wait_write,
+      [&](error_code& e) -> std::size_t {
+        if (::connect(socket_.native_handle(), endpoint.data(),
+                      static_cast<socklen_t>(endpoint.size())) == 0) {
+          e = {};
+        } else if (errno == EINPROGRESS || errno == EAGAIN || (started && errno == EALREADY)) {
+          e = boost::asio::error::would_block;
+        } else if (started && errno == EISCONN) {
+          e = {};
+        } else {
+          e = error_code(errno, boost::system::system_category());
+        }
+        started = true;
+        return 0;
+      },
+      ec);
+}
+
+template <class Protocol>
+error_code basic_socket<Protocol>::connect_ex(const endpoint_type& endpoint) {
+  error_code ec;
+  connect(endpoint, ec);
+  return ec;
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::wait(wait_type what, timeout_type timeout) {
+  error_code ec;
+  wait(what, timeout, ec);
+  if (ec) detail::throw_error(ec, "wait");
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::wait(wait_type what, timeout_type timeout, error_code& ec) {
+  state_->wait(what, timeout, ec);
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::shutdown(shutdown_type what) {
+  error_code ec;
+  shutdown(what, ec);
+  if (ec) detail::throw_error(ec, "shutdown");
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::shutdown(shutdown_type what, error_code& ec) {
+  state_->perform(
+      wait_type::wait_write,
+      [&](error_code& e) -> std::size_t {
+        socket_.shutdown(what, e);
+        return 0;
+      },
+      ec);
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::close() {
+  error_code ec;
+  close(ec);
+  if (ec) detail::throw_error(ec, "close");
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::close(error_code& ec) {
+  state_->shut();
+  ec = {};
+  if (socket_.is_open()) socket_.close(ec);
+}
+
+template <class Protocol>
+typename basic_socket<Protocol>::next_layer_type basic_socket<Protocol>::release() {
+  state_->shut();
+  if (socket_.is_open()) {
+    error_code ignored;
+    socket_.non_blocking(false, ignored);
+  }
+  return std::move(socket_);
+}
+
+template <class Protocol>
+typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::local_endpoint() const {
+  error_code ec;
+  auto endpoint = local_endpoint(ec);
+  if (ec) detail::throw_error(ec, "local_endpoint");
+  return endpoint;
+}
+
+template <class Protocol>
+typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::local_endpoint(
+    error_code& ec) const {
+  return socket_.local_endpoint(ec);
+}
+
+template <class Protocol>
+typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::remote_endpoint() const {
+  error_code ec;
+  auto endpoint = remote_endpoint(ec);
+  if (ec) detail::throw_error(ec, "remote_endpoint");
+  return endpoint;
+}
+
+template <class Protocol>
+typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::remote_endpoint(
+    error_code& ec) const {
+  return socket_.remote_endpoint(ec);
+}
+
+template class basic_socket<boost::asio::ip::tcp>;
+template class basic_socket<boost::asio::ip::udp>;
+template class basic_socket<boost::asio::local::stream_protocol>;
+template class basic_socket<boost::asio::local::datagram_protocol>;
+
+}  // namespace sockmode

@@ -1,0 +1,53 @@
+#include <sockmode/error.hpp>
+#include <sockmode/io_error.hpp>
+#include <sockmode/timeout_error.hpp>
+
+#include <boost/system/errc.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace sockmode {
+namespace {
+
+class category final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "sockmode"; }
+
+  std::string message(int ev) const override {
+    return ev == static_cast<int>(error::timeout) ? "timed out" : "unknown sockmode error";
+  }
+
+  boost::system::error_condition default_error_condition(int ev) const noexcept override {
+    if (ev == static_cast<int>(error::timeout)) return boost::system::errc::timed_out;
+    return {ev, *this};
+  }
+};
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept {
+  static const category instance;
+  return instance;
+}
+
+boost::system::error_code make_error_code(error e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+boost::system::error_condition make_error_condition(error e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+namespace detail {
+
+void throw_error(const boost::system::error_code& ec, const char* what,
+                 std::size_t bytes_transferred) {
+  if (ec == error::timeout) throw timeout_error(ec, what, bytes_transferred);
+  throw io_error(ec, what, bytes_transferred);
+}
+
+void throw_invalid_timeout(const char* why) { throw std::invalid_argument(why); }
+
+}  // namespace detail
+}  // namespace sockmode

@@ -1,0 +1,81 @@
+#include <sockmode/default_timeout.hpp>
+#include <sockmode/detail/io_object.hpp>
+
+#include "home_context.hpp"
+
+#include <boost/asio/error.hpp>
+
+#include <utility>
+
+namespace sockmode::detail {
+namespace {
+
+// Deliberately never destroyed: sockets in static storage may outlive any destruction order.
+io_state& closed_state() {
+  static io_state* const state = [] {
+    auto* s = new io_state(std::nullopt);
+    s->shut();
+    return s;
+  }();
+  return *state;
+}
+
+}  // namespace
+
+boost::asio::io_context& home_context() {
+  static auto* const context = new boost::asio::io_context;
+  return *context;
+}
+
+io_object::io_object() : state_(new io_state(getdefaulttimeout())) {
+  closed_state();  // so that moves, which are noexcept, never allocate
+}
+
+io_object::io_object(io_object&& other) noexcept
+    : state_(std::exchange(other.state_, &closed_state())) {}
+
+io_object& io_object::operator=(io_object&& other) noexcept {
+  if (this != &other) {
+    if (state_ != &closed_state()) delete state_;
+    state_ = std::exchange(other.state_, &closed_state());
+  }
+  return *this;
+}
+
+io_object::~io_object() {
+  if (state_ != &closed_state()) delete state_;
+}
+
+void io_object::settimeout(timeout_type t) {
+  if (t) t = checked(*t);  // before anything changes: a rejected timeout keeps the mode
+  if (state_->closed()) throw_error(boost::asio::error::bad_descriptor, "settimeout");
+  state_->set_timeout(t);
+}
+
+timeout_type io_object::gettimeout() const noexcept { return state_->timeout(); }
+
+void io_object::setblocking(bool flag) {
+  settimeout(flag ? std::nullopt : timeout_type(std::chrono::nanoseconds(0)));
+}
+
+bool io_object::getblocking() const noexcept {
+  const timeout_type t = gettimeout();
+  return !t || t->count() != 0;
+}
+
+void io_object::cancel() {
+  boost::system::error_code ec;
+  cancel(ec);
+  if (ec) throw_error(ec, "cancel");
+}
+
+void io_object::cancel(boost::system::error_code& ec) noexcept {
+  if (state_->closed()) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
+  ec = {};
+  state_->cancel();
+}
+
+}  // namespace sockmode::detail

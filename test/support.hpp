@@ -1,0 +1,100 @@
+#ifndef SOCKMODE_TEST_SUPPORT_HPP
+#define SOCKMODE_TEST_SUPPORT_HPP
+
+// Loopback fixtures shared by the tests. Everything here talks to 127.0.0.1 only.
+
+#include <sockmode/sockmode.hpp>
+
+#include <boost/asio/ip/address_v4.hpp>
+
+#include <chrono>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <poll.h>
+
+namespace test {
+
+using namespace std::chrono_literals;
+using clock = std::chrono::steady_clock;
+using seconds = std::chrono::duration<double>;
+
+inline sockmode::tcp::endpoint loopback(unsigned short port = 0) {
+  return {boost::asio::ip::address_v4::loopback(), port};
+}
+
+struct tcp_pair {
+  sockmode::tcp::socket client;
+  sockmode::tcp::socket server;
+};
+
+// A connected pair, both ends in blocking mode unless a default timeout is set.
+inline tcp_pair connected_pair() {
+  sockmode::tcp::acceptor listener(loopback());
+  sockmode::tcp::socket client;
+  client.connect(listener.local_endpoint());
+  sockmode::tcp::socket server = listener.accept();
+  return {std::move(client), std::move(server)};
+}
+
+template <class F>
+seconds elapsed(F&& f) {
+  const auto start = clock::now();
+  std::forward<F>(f)();
+  return clock::now() - start;
+}
+
+// Fills `socket`'s send buffer until a non-blocking send would block; returns bytes queued.
+inline std::size_t fill_send_buffer(sockmode::tcp::socket& socket) {
+  const auto mode = socket.gettimeout();
+  socket.setblocking(false);
+  std::vector<char> chunk(1 << 16, 'x');
+  std::size_t total = 0;
+  boost::system::error_code ec;
+  for (int i = 0; i < 100000 && !ec; ++i) total += socket.send(boost::asio::buffer(chunk), ec);
+  socket.settimeout(mode);
+  return total;
+}
+
+// A loopback listener created with listen(0) whose accept queue is already full, so the
+// kernel drops further SYNs and a new connect hangs: the only safe way to provoke a connect
+// timeout without sending traffic off the machine.
+class full_listener {
+ public:
+  full_listener() : listener_(loopback(), 0) {
+    for (int i = 0; i < 16; ++i) {
+      auto filler = std::make_unique<sockmode::tcp::socket>();
+      filler->setblocking(false);
+      boost::system::error_code ec = filler->connect_ex(endpoint());
+      boost::system::error_code wait_ec;
+      if (ec) filler->wait(sockmode::tcp::socket::wait_write, 100ms, wait_ec);
+      fillers_.push_back(std::move(filler));
+      if (wait_ec) return;  // this one is stuck in SYN-SENT: the queue is full
+    }
+  }
+  sockmode::tcp::endpoint endpoint() const { return listener_.local_endpoint(); }
+
+ private:
+  sockmode::tcp::acceptor listener_;
+  std::vector<std::unique_ptr<sockmode::tcp::socket>> fillers_;
+};
+
+// Restores the process-wide default timeout when a test ends.
+struct default_timeout_guard {
+  sockmode::timeout_type saved = sockmode::getdefaulttimeout();
+  ~default_timeout_guard() { sockmode::setdefaulttimeout(saved); }
+};
+
+inline int open_descriptors() {
+  int count = 0;
+  for (int fd = 0; fd < 65536; ++fd) {
+    pollfd p{fd, 0, 0};
+    if (::poll(&p, 1, 0) >= 0 && !(p.revents & POLLNVAL)) ++count;
+  }
+  return count;
+}
+
+}  // namespace test
+
+#endif  // SOCKMODE_TEST_SUPPORT_HPP
