@@ -12,12 +12,12 @@ using boost::system::error_code;
 
 template <class Protocol>
 basic_acceptor<Protocol>::basic_acceptor(const endpoint_type& endpoint, int backlog,
-                                         bool reuse_address)
+                                         bool reuse)
     : acceptor_(detail::home_context()) {
   error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
   if (ec) detail::throw_error(ec, "socket");
-  if (reuse_address) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (reuse) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
   if (ec) detail::throw_error(ec, "setsockopt");
   acceptor_.bind(endpoint, ec);
   if (ec) detail::throw_error(ec, "bind");

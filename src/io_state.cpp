@@ -152,8 +152,9 @@ void io_state::leave() noexcept {
   }
 }
 
-std::size_t io_state::perform(wait_type w, attempt_fn attempt, error_code& ec) {
-  return run(w, timeout_ns_.load(std::memory_order_relaxed), attempt, ec);
+std::size_t io_state::perform(wait_type w, attempt_fn attempt, error_code& ec,
+                              bool deadline_from_start) {
+  return run(w, timeout_ns_.load(std::memory_order_relaxed), attempt, ec, deadline_from_start);
 }
 
 void io_state::wait(wait_type w, timeout_type timeout, error_code& ec) {
@@ -169,16 +170,16 @@ void io_state::wait(wait_type w, timeout_type timeout, error_code& ec) {
         else e = {};
         return 0;
       },
-      ec);
+      ec, false);
 }
 
 std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
-                          error_code& ec) {
+                          error_code& ec, bool deadline_from_start) {
   if (!enter(ec)) return 0;
   const std::uint64_t generation = cancel_generation_.load(std::memory_order_acquire);
-  // One deadline for the whole call, fixed at the first would-block (the attempt before it
-  // cannot block): retries after a spurious wake-up or a partial transfer keep it.
-  std::int64_t deadline_ns = -1;
+  // One deadline for the whole call: retries after a spurious wake-up, a signal or a partial
+  // transfer keep it.
+  std::int64_t deadline_ns = deadline_from_start && timeout_ns > 0 ? now_ns() + timeout_ns : -1;
   std::size_t n = 0;
   for (;;) {
     n = attempt(ec);

@@ -14,7 +14,7 @@ namespace sockmode {
 /// An accepted socket starts in `getdefaulttimeout()` if a default is set, otherwise in
 /// blocking mode, whatever the listener's mode and on every OS.
 template <class Protocol>
-class basic_acceptor : public detail::io_object {
+class basic_acceptor : public detail::io_object, public boost::asio::socket_base {
  public:
   using protocol_type = Protocol;
   using endpoint_type = typename Protocol::endpoint;
@@ -23,11 +23,11 @@ class basic_acceptor : public detail::io_object {
   using native_handle_type = typename next_layer_type::native_handle_type;
   using wait_type = boost::asio::socket_base::wait_type;
 
-  /// Opens, binds (with SO_REUSEADDR when `reuse_address`) and listens with `backlog`.
+  /// Opens, binds (with SO_REUSEADDR when `reuse`) and listens with `backlog`.
   /// `backlog` 0 is honoured as given: the kernel then queues at most one connection.
   explicit basic_acceptor(const endpoint_type& endpoint,
                           int backlog = boost::asio::socket_base::max_listen_connections,
-                          bool reuse_address = true);
+                          bool reuse = true);
   /// Adopts an Asio acceptor, which should already be listening. The mode is
   /// `getdefaulttimeout()`.
   explicit basic_acceptor(next_layer_type&& acceptor);

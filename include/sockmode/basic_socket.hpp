@@ -43,7 +43,7 @@ class basic_acceptor;
 /// Supported protocols: `ip::tcp`, `ip::udp`, `local::stream_protocol`,
 /// `local::datagram_protocol` (see tcp.hpp, udp.hpp, local.hpp).
 template <class Protocol>
-class basic_socket : public detail::io_object {
+class basic_socket : public detail::io_object, public boost::asio::socket_base {
  public:
   using protocol_type = Protocol;
   using endpoint_type = typename Protocol::endpoint;
@@ -173,7 +173,7 @@ class basic_socket : public detail::io_object {
                       }
                       return sent;
                     },
-                    ec);
+                    ec, /*deadline_from_start=*/true);
     return sent;
   }
 

@@ -38,7 +38,11 @@ class io_state {
 
   // The one place the modes live. Calls `attempt` (one non-blocking syscall); if it would
   // block, waits as the mode says and tries again, under one deadline for the whole call.
-  std::size_t perform(wait_type w, attempt_fn attempt, boost::system::error_code& ec);
+  // The deadline is fixed at the first would-block, which for a single syscall is the start
+  // of the call without reading the clock on the fast path; an attempt that may transfer a
+  // lot and then still wait (sendall) asks for `deadline_from_start`.
+  std::size_t perform(wait_type w, attempt_fn attempt, boost::system::error_code& ec,
+                      bool deadline_from_start = false);
 
   // Readiness only, for `timeout` instead of the mode (a select() on one descriptor).
   void wait(wait_type w, timeout_type timeout, boost::system::error_code& ec);
@@ -53,7 +57,7 @@ class io_state {
 
  private:
   std::size_t run(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
-                  boost::system::error_code& ec);
+                  boost::system::error_code& ec, bool deadline_from_start);
   bool enter(boost::system::error_code& ec) noexcept;
   void leave() noexcept;
   boost::system::error_code await(int fd, wait_type w, std::int64_t deadline_ns,

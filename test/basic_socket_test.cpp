@@ -1,0 +1,736 @@
+#include <sockmode/basic_socket.hpp>
+
+#include "support.hpp"
+
+#include <boost/asio/socket_base.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace test;
+using boost::asio::buffer;
+using boost::system::error_code;
+namespace asio_error = boost::asio::error;
+using wait_type = sockmode::tcp::socket::wait_type;
+
+namespace {
+
+std::string recv_string(sockmode::tcp::socket& s, std::size_t max = 4096) {
+  std::string data(max, '\0');
+  data.resize(s.recv(buffer(data)));
+  return data;
+}
+
+// Reads until `n` bytes or end of stream, in blocking mode; returns the count.
+std::size_t drain(sockmode::tcp::socket& s, std::size_t n = std::numeric_limits<std::size_t>::max()) {
+  std::vector<char> chunk(1 << 16);
+  std::size_t total = 0;
+  while (total < n) {
+    const std::size_t got = s.recv(buffer(chunk));
+    if (got == 0) break;
+    total += got;
+  }
+  return total;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(modes)
+
+BOOST_AUTO_TEST_CASE(new_socket_without_default_is_blocking) {
+  default_timeout_guard guard;
+  sockmode::setdefaulttimeout(std::nullopt);
+  sockmode::tcp::socket s;
+  BOOST_TEST(!s.gettimeout().has_value());
+  BOOST_TEST(s.getblocking());
+}
+
+BOOST_AUTO_TEST_CASE(settimeout_zero_and_setblocking_false_mean_non_blocking) {
+  sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+  s.settimeout(0s);
+  BOOST_TEST((s.gettimeout() == 0ns));
+  BOOST_TEST(!s.getblocking());
+  s.setblocking(true);
+  BOOST_TEST(!s.gettimeout().has_value());
+  s.setblocking(false);
+  BOOST_TEST((s.gettimeout() == 0ns));
+  s.settimeout(std::nullopt);
+  BOOST_TEST(s.getblocking());
+}
+
+BOOST_AUTO_TEST_CASE(positive_timeout_is_timeout_mode_and_still_reports_blocking) {
+  sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+  s.settimeout(250ms);
+  BOOST_TEST((s.gettimeout() == 250ms));
+  BOOST_TEST(s.getblocking());  // CPython: getblocking() == (gettimeout() != 0)
+}
+
+BOOST_AUTO_TEST_CASE(invalid_timeouts_are_rejected_and_keep_the_mode) {
+  sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+  s.settimeout(250ms);
+  BOOST_CHECK_THROW(s.settimeout(-1ms), std::invalid_argument);
+  BOOST_CHECK_THROW(s.settimeout(sockmode::timeout_type(-1ns)), std::invalid_argument);
+  BOOST_CHECK_THROW(s.settimeout(std::chrono::nanoseconds::max()), std::invalid_argument);
+  BOOST_CHECK_THROW(s.settimeout(std::chrono::hours::max()), std::invalid_argument);
+  BOOST_CHECK_THROW(s.settimeout(std::chrono::duration<double>(std::nan(""))),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(
+      s.settimeout(std::chrono::duration<double>(std::numeric_limits<double>::infinity())),
+      std::invalid_argument);
+  BOOST_TEST((s.gettimeout() == 250ms));
+}
+
+BOOST_AUTO_TEST_CASE(tiny_floating_timeout_rounds_up_instead_of_becoming_non_blocking) {
+  sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+  s.settimeout(std::chrono::duration<double>(1e-10));
+  BOOST_TEST((s.gettimeout() == 1ns));
+  BOOST_TEST(s.getblocking());
+}
+
+BOOST_AUTO_TEST_CASE(descriptor_is_non_blocking_in_every_mode) {
+  sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+  for (const sockmode::timeout_type t : {sockmode::timeout_type(), sockmode::timeout_type(0ns),
+                                         sockmode::timeout_type(1s)}) {
+    s.settimeout(t);
+    BOOST_TEST((::fcntl(s.native_handle(), F_GETFL) & O_NONBLOCK) != 0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(existing_socket_keeps_its_mode_when_the_default_changes) {
+  default_timeout_guard guard;
+  sockmode::setdefaulttimeout(std::nullopt);
+  sockmode::tcp::socket before;
+  sockmode::setdefaulttimeout(300ms);
+  sockmode::tcp::socket after;
+  BOOST_TEST(!before.gettimeout().has_value());
+  BOOST_TEST((after.gettimeout() == 300ms));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(receiving)
+
+BOOST_AUTO_TEST_CASE(recv_times_out_when_peer_is_silent) {
+  auto [client, server] = connected_pair();
+  client.settimeout(200ms);
+  char byte = 0;
+  error_code ec;
+  std::size_t n = 1;
+  const seconds took = elapsed([&] { n = client.recv(buffer(&byte, 1), ec); });
+  BOOST_TEST((ec == sockmode::error::timeout));
+  BOOST_TEST((ec == std::errc::timed_out));
+  BOOST_TEST(n == 0u);
+  BOOST_TEST(took.count() >= 0.15);
+  BOOST_TEST(took.count() < 3.0);
+  BOOST_CHECK_THROW(client.recv(buffer(&byte, 1)), sockmode::timeout_error);
+}
+
+BOOST_AUTO_TEST_CASE(recv_in_non_blocking_mode_fails_at_once_with_would_block) {
+  auto [client, server] = connected_pair();
+  client.setblocking(false);
+  char byte = 0;
+  error_code ec;
+  const seconds took = elapsed([&] { client.recv(buffer(&byte, 1), ec); });
+  BOOST_TEST((ec == asio_error::would_block));
+  BOOST_TEST(took.count() < 0.5);
+  BOOST_CHECK_THROW(client.read_some(buffer(&byte, 1)), boost::system::system_error);
+}
+
+BOOST_AUTO_TEST_CASE(recv_returns_queued_data_in_every_mode) {
+  auto [client, server] = connected_pair();
+  for (const sockmode::timeout_type t : {sockmode::timeout_type(), sockmode::timeout_type(0ns),
+                                         sockmode::timeout_type(1s)}) {
+    server.sendall(buffer(std::string("ping")));
+    client.settimeout(t);
+    // In non-blocking mode the bytes may still be in flight on loopback; wait for them.
+    client.wait(wait_type::wait_read, 2s);
+    BOOST_TEST(recv_string(client) == "ping");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(blocking_recv_waits_until_data_arrives) {
+  auto [client, server] = connected_pair();
+  std::thread peer([&server] {
+    std::this_thread::sleep_for(150ms);
+    server.sendall(buffer(std::string("late")));
+  });
+  std::string got;
+  const seconds took = elapsed([&] { got = recv_string(client); });
+  peer.join();
+  BOOST_TEST(got == "late");
+  BOOST_TEST(took.count() >= 0.1);
+}
+
+BOOST_AUTO_TEST_CASE(timeout_mode_recv_returns_data_arriving_before_the_deadline) {
+  auto [client, server] = connected_pair();
+  client.settimeout(3s);
+  std::thread peer([&server] {
+    std::this_thread::sleep_for(100ms);
+    server.sendall(buffer(std::string("in time")));
+  });
+  const std::string got = recv_string(client);
+  peer.join();
+  BOOST_TEST(got == "in time");
+}
+
+BOOST_AUTO_TEST_CASE(no_byte_is_lost_after_a_timeout) {
+  auto [client, server] = connected_pair();
+  client.settimeout(100ms);
+  char byte = 0;
+  error_code ec;
+  client.recv(buffer(&byte, 1), ec);
+  BOOST_REQUIRE((ec == sockmode::error::timeout));
+  BOOST_TEST(client.is_open());
+  server.sendall(buffer(std::string("hello world")));
+  client.settimeout(2s);
+  std::string got;
+  while (got.size() < 11) got += recv_string(client);
+  BOOST_TEST(got == "hello world");
+}
+
+BOOST_AUTO_TEST_CASE(recv_returns_zero_and_read_some_reports_eof_at_end_of_stream) {
+  auto [client, server] = connected_pair();
+  server.shutdown(boost::asio::socket_base::shutdown_send);
+  client.settimeout(2s);
+  char byte = 0;
+  BOOST_TEST(client.recv(buffer(&byte, 1)) == 0u);
+  error_code ec;
+  BOOST_TEST(client.read_some(buffer(&byte, 1), ec) == 0u);
+  BOOST_TEST((ec == asio_error::eof));
+}
+
+BOOST_AUTO_TEST_CASE(zero_length_buffer_never_waits) {
+  auto [client, server] = connected_pair();
+  client.settimeout(std::nullopt);  // blocking: would hang forever if it waited
+  error_code ec;
+  const seconds took = elapsed([&] {
+    BOOST_TEST(client.recv(boost::asio::mutable_buffer(), ec) == 0u);
+    BOOST_TEST(client.read_some(boost::asio::mutable_buffer(), ec) == 0u);
+    BOOST_TEST(client.send(boost::asio::const_buffer(), ec) == 0u);
+  });
+  BOOST_TEST(!ec);
+  BOOST_TEST(took.count() < 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(io_on_a_never_opened_socket_is_not_connected_without_waiting) {
+  sockmode::tcp::socket s;
+  s.settimeout(5s);
+  char byte = 0;
+  error_code ec;
+  const seconds took = elapsed([&] { s.recv(buffer(&byte, 1), ec); });
+  BOOST_TEST((ec == asio_error::not_connected));
+  BOOST_TEST(took.count() < 1.0);
+  s.send(buffer(&byte, 1), ec);
+  BOOST_TEST((ec == asio_error::not_connected));
+}
+
+BOOST_AUTO_TEST_CASE(recv_on_an_open_unconnected_socket_is_not_connected) {
+  sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+  s.settimeout(5s);
+  char byte = 0;
+  error_code ec;
+  const seconds took = elapsed([&] { s.recv(buffer(&byte, 1), ec); });
+  BOOST_TEST((ec == asio_error::not_connected));
+  BOOST_TEST(took.count() < 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(every_call_on_a_closed_socket_fails_with_bad_descriptor) {
+  auto [client, server] = connected_pair();
+  client.close();
+  BOOST_TEST(!client.is_open());
+  char byte = 0;
+  error_code ec;
+  client.recv(buffer(&byte, 1), ec);
+  BOOST_TEST((ec == asio_error::bad_descriptor));
+  client.send(buffer(&byte, 1), ec);
+  BOOST_TEST((ec == asio_error::bad_descriptor));
+  client.sendall(buffer(&byte, 1), ec);
+  BOOST_TEST((ec == asio_error::bad_descriptor));
+  client.connect(server.local_endpoint(), ec);
+  BOOST_TEST((ec == asio_error::bad_descriptor));
+  client.shutdown(boost::asio::socket_base::shutdown_both, ec);
+  BOOST_TEST((ec == asio_error::bad_descriptor));
+  client.wait(wait_type::wait_read, 1s, ec);
+  BOOST_TEST((ec == asio_error::bad_descriptor));
+  client.cancel(ec);
+  BOOST_TEST((ec == asio_error::bad_descriptor));
+  BOOST_CHECK_THROW(client.settimeout(1s), boost::system::system_error);
+  BOOST_CHECK_NO_THROW(client.close());  // closing twice is harmless, as in CPython
+  BOOST_CHECK_NO_THROW(client.gettimeout());
+}
+
+BOOST_AUTO_TEST_CASE(moved_from_socket_behaves_as_closed) {
+  auto [client, server] = connected_pair();
+  sockmode::tcp::socket moved = std::move(client);
+  char byte = 0;
+  error_code ec;
+  client.recv(buffer(&byte, 1), ec);  // NOLINT(bugprone-use-after-move): that is the test
+  BOOST_TEST((ec == asio_error::bad_descriptor));
+  server.sendall(buffer("x", 1));
+  BOOST_TEST(moved.recv(buffer(&byte, 1)) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(peer_reset_is_reported_as_connection_reset) {
+  auto [client, server] = connected_pair();
+  server.next_layer().set_option(boost::asio::socket_base::linger(true, 0));
+  server.close();  // RST instead of FIN
+  client.settimeout(2s);
+  char byte = 0;
+  error_code ec;
+  client.recv(buffer(&byte, 1), ec);
+  BOOST_TEST((ec == asio_error::connection_reset));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sending)
+
+BOOST_AUTO_TEST_CASE(send_times_out_when_the_peer_does_not_read) {
+  auto [client, server] = connected_pair();
+  fill_send_buffer(client);
+  client.settimeout(200ms);
+  std::vector<char> chunk(1 << 16, 'y');
+  error_code ec;
+  std::size_t n = 1;
+  const seconds took = elapsed([&] { n = client.send(buffer(chunk), ec); });
+  BOOST_TEST((ec == sockmode::error::timeout));
+  BOOST_TEST(n == 0u);
+  BOOST_TEST(took.count() >= 0.15);
+  BOOST_TEST(took.count() < 3.0);
+}
+
+BOOST_AUTO_TEST_CASE(send_in_non_blocking_mode_fails_at_once_with_would_block) {
+  auto [client, server] = connected_pair();
+  fill_send_buffer(client);
+  client.setblocking(false);
+  std::vector<char> chunk(1 << 16, 'y');
+  error_code ec;
+  const seconds took = elapsed([&] { client.write_some(buffer(chunk), ec); });
+  BOOST_TEST((ec == asio_error::would_block));
+  BOOST_TEST(took.count() < 0.5);
+}
+
+BOOST_AUTO_TEST_CASE(sendall_reports_bytes_sent_before_timeout) {
+  auto [client, server] = connected_pair();
+  client.settimeout(300ms);
+  std::vector<char> big(64u << 20, 'z');  // far more than loopback buffers hold
+  error_code ec;
+  std::size_t sent = 0;
+  const seconds took = elapsed([&] { sent = client.sendall(buffer(big), ec); });
+  BOOST_TEST((ec == sockmode::error::timeout));
+  BOOST_TEST(sent > 0u);
+  BOOST_TEST(sent < big.size());
+  BOOST_TEST(took.count() >= 0.2);
+  BOOST_TEST(took.count() < 5.0);
+  // The count is exact: the peer receives precisely that many bytes.
+  client.shutdown(boost::asio::socket_base::shutdown_send);
+  server.settimeout(10s);
+  BOOST_TEST(drain(server) == sent);
+}
+
+BOOST_AUTO_TEST_CASE(sendall_exception_carries_the_bytes_sent) {
+  auto [client, server] = connected_pair();
+  client.settimeout(200ms);
+  std::vector<char> big(64u << 20, 'z');
+  try {
+    client.sendall(buffer(big));
+    BOOST_FAIL("sendall did not time out");
+  } catch (const sockmode::timeout_error& e) {
+    BOOST_TEST((e.code() == sockmode::error::timeout));
+    BOOST_TEST(e.bytes_transferred() > 0u);
+    BOOST_TEST(std::string(e.what()).find("sendall") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sendall_sends_every_buffer_of_a_sequence_when_the_peer_reads) {
+  auto [client, server] = connected_pair();
+  client.settimeout(10s);
+  std::vector<char> a(3u << 20, 'a');
+  std::vector<char> b(5u << 20, 'b');
+  std::string c = "tail";
+  const std::vector<boost::asio::const_buffer> sequence{buffer(a), buffer(b), buffer(c)};
+  const std::size_t total = a.size() + b.size() + c.size();
+  std::size_t received = 0;
+  std::string last;
+  std::thread reader([&] {
+    std::vector<char> chunk(1 << 16);
+    for (;;) {
+      const std::size_t got = server.recv(buffer(chunk));
+      if (got == 0) break;
+      received += got;
+      last.assign(chunk.data() + (got >= 4 ? got - 4 : 0), got >= 4 ? 4 : got);
+    }
+  });
+  BOOST_TEST(client.sendall(sequence) == total);
+  client.shutdown(boost::asio::socket_base::shutdown_send);
+  reader.join();
+  BOOST_TEST(received == total);
+  BOOST_TEST(last == "tail");
+}
+
+BOOST_AUTO_TEST_CASE(sendall_in_non_blocking_mode_sends_what_fits_then_would_block) {
+  auto [client, server] = connected_pair();
+  client.setblocking(false);
+  std::vector<char> big(64u << 20, 'n');
+  error_code ec;
+  const std::size_t sent = client.sendall(buffer(big), ec);
+  BOOST_TEST((ec == asio_error::would_block));
+  BOOST_TEST(sent > 0u);
+  BOOST_TEST(sent < big.size());
+  client.shutdown(boost::asio::socket_base::shutdown_send);
+  BOOST_TEST(drain(server) == sent);
+}
+
+BOOST_AUTO_TEST_CASE(send_to_a_reset_peer_fails_with_the_kernel_error) {
+  auto [client, server] = connected_pair();
+  server.next_layer().set_option(boost::asio::socket_base::linger(true, 0));
+  server.close();
+  client.settimeout(2s);
+  std::vector<char> chunk(1 << 16, 'r');
+  error_code ec;
+  for (int i = 0; i < 100 && !ec; ++i) client.send(buffer(chunk), ec);
+  BOOST_TEST((ec == asio_error::connection_reset || ec == asio_error::broken_pipe));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(connecting)
+
+BOOST_AUTO_TEST_CASE(connect_refused_passes_the_kernel_error_through) {
+  unsigned short port = 0;
+  {
+    sockmode::tcp::acceptor closed(loopback());
+    port = closed.local_endpoint().port();
+  }
+  sockmode::tcp::socket s;
+  s.settimeout(2s);
+  const error_code ec = s.connect_ex(loopback(port));
+  BOOST_TEST((ec == asio_error::connection_refused));
+  BOOST_CHECK_THROW(sockmode::tcp::socket().connect(loopback(port)), boost::system::system_error);
+}
+
+BOOST_AUTO_TEST_CASE(connect_times_out_against_a_full_accept_queue) {
+  full_listener full;
+  sockmode::tcp::socket s;
+  s.settimeout(300ms);
+  error_code ec;
+  const seconds took = elapsed([&] { ec = s.connect_ex(full.endpoint()); });
+  BOOST_TEST((ec == sockmode::error::timeout));
+  BOOST_TEST((ec != error_code(ETIMEDOUT, boost::system::system_category())));
+  BOOST_TEST(took.count() >= 0.2);
+  BOOST_TEST(took.count() < 5.0);
+  BOOST_TEST(s.is_open());
+  sockmode::tcp::socket t;
+  t.settimeout(300ms);
+  BOOST_CHECK_THROW(t.connect(full.endpoint()), sockmode::timeout_error);
+}
+
+BOOST_AUTO_TEST_CASE(non_blocking_connect_reports_would_block_then_completes) {
+  sockmode::tcp::acceptor listener(loopback());
+  sockmode::tcp::socket s;
+  s.setblocking(false);
+  error_code ec = s.connect_ex(listener.local_endpoint());
+  if (ec) {
+    BOOST_TEST((ec == asio_error::would_block));
+    s.wait(wait_type::wait_write, 2s);
+    ec = s.connect_ex(listener.local_endpoint());  // completed: succeeds, as in CPython
+  }
+  BOOST_TEST(!ec);
+  BOOST_TEST(s.remote_endpoint().port() == listener.local_endpoint().port());
+  // Connecting again once connected is the kernel's EISCONN.
+  ec = s.connect_ex(listener.local_endpoint());
+  BOOST_TEST((ec == asio_error::already_connected));
+}
+
+BOOST_AUTO_TEST_CASE(non_blocking_connect_to_a_full_queue_is_still_in_progress) {
+  full_listener full;
+  sockmode::tcp::socket s;
+  s.setblocking(false);
+  BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::would_block));
+  error_code ec;
+  s.wait(wait_type::wait_write, 200ms, ec);
+  BOOST_TEST((ec == sockmode::error::timeout));
+  BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::already_started));
+}
+
+BOOST_AUTO_TEST_CASE(blocking_connect_succeeds_and_both_ends_see_each_other) {
+  sockmode::tcp::acceptor listener(loopback());
+  sockmode::tcp::socket s;
+  s.connect(listener.local_endpoint());
+  sockmode::tcp::endpoint peer;
+  sockmode::tcp::socket accepted = listener.accept(peer);
+  BOOST_TEST((peer == s.local_endpoint()));
+  BOOST_TEST((accepted.remote_endpoint() == s.local_endpoint()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(threads)
+
+BOOST_AUTO_TEST_CASE(reader_and_writer_threads_wait_independently) {
+  auto [client, server] = connected_pair();
+  client.settimeout(1500ms);
+  fill_send_buffer(client);
+  const std::vector<char> payload(4u << 20, 'w');
+
+  error_code read_ec;
+  seconds read_took{};
+  std::thread reader([&] {
+    char byte = 0;
+    read_took = elapsed([&] { client.recv(buffer(&byte, 1), read_ec); });
+  });
+  error_code write_ec;
+  std::size_t written = 0;
+  std::thread writer([&] { written = client.sendall(buffer(payload), write_ec); });
+  std::size_t drained = 0;
+  std::thread peer([&] {
+    std::this_thread::sleep_for(300ms);  // the writer waits meanwhile
+    drained = drain(server);
+  });
+  writer.join();
+  reader.join();
+  client.shutdown(boost::asio::socket_base::shutdown_send);
+  peer.join();
+
+  BOOST_TEST(!write_ec);
+  BOOST_TEST(written == payload.size());
+  BOOST_TEST((read_ec == sockmode::error::timeout));  // the writer's progress never woke it
+  BOOST_TEST(read_took.count() >= 1.1);
+  BOOST_TEST(drained >= payload.size());
+}
+
+BOOST_AUTO_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_recv) {
+  auto [client, server] = connected_pair();
+  client.settimeout(std::nullopt);
+  error_code ec;
+  seconds took{};
+  std::thread blocked([&] {
+    char byte = 0;
+    took = elapsed([&] { client.recv(buffer(&byte, 1), ec); });
+  });
+  std::this_thread::sleep_for(150ms);
+  client.cancel();
+  blocked.join();
+  BOOST_TEST((ec == asio_error::operation_aborted));
+  BOOST_TEST(took.count() < 5.0);
+  // Cancel affects only calls in flight: the socket stays usable.
+  server.sendall(buffer(std::string("after")));
+  client.settimeout(2s);
+  BOOST_TEST(recv_string(client) == "after");
+}
+
+BOOST_AUTO_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_connect) {
+  full_listener full;
+  sockmode::tcp::socket s;
+  error_code ec;
+  std::thread blocked([&] { ec = s.connect_ex(full.endpoint()); });
+  std::this_thread::sleep_for(150ms);
+  s.cancel();
+  blocked.join();
+  BOOST_TEST((ec == asio_error::operation_aborted));
+}
+
+BOOST_AUTO_TEST_CASE(cancel_wakes_both_reader_and_writer) {
+  auto [client, server] = connected_pair();
+  fill_send_buffer(client);
+  std::vector<char> chunk(1 << 16, 'c');
+  error_code read_ec;
+  error_code write_ec;
+  std::thread reader([&] {
+    char byte = 0;
+    client.recv(buffer(&byte, 1), read_ec);
+  });
+  std::thread writer([&] { client.send(buffer(chunk), write_ec); });
+  std::this_thread::sleep_for(200ms);
+  client.cancel();
+  reader.join();
+  writer.join();
+  BOOST_TEST((read_ec == asio_error::operation_aborted));
+  BOOST_TEST((write_ec == asio_error::operation_aborted));
+}
+
+BOOST_AUTO_TEST_CASE(close_from_another_thread_wakes_a_blocked_recv) {
+  auto [client, server] = connected_pair();
+  error_code ec;
+  std::thread blocked([&] {
+    char byte = 0;
+    client.recv(buffer(&byte, 1), ec);
+  });
+  std::this_thread::sleep_for(150ms);
+  client.close();
+  blocked.join();
+  BOOST_TEST((ec == asio_error::operation_aborted || ec == asio_error::bad_descriptor));
+  BOOST_TEST(!client.is_open());
+}
+
+BOOST_AUTO_TEST_CASE(close_racing_with_calls_never_touches_a_reused_descriptor) {
+  // Repeatedly close a socket while another thread hammers it, then open a fresh socket
+  // that is likely to get the same descriptor number: the late calls must fail cleanly
+  // and never read the new socket's data.
+  for (int round = 0; round < 50; ++round) {
+    auto [client, server] = connected_pair();
+    std::atomic<bool> stop{false};
+    std::thread hammer([&] {
+      char byte = 0;
+      error_code ec;
+      for (int i = 0; i < 100000 && !stop.load(); ++i) {
+        try {
+          client.settimeout(i % 2 == 0 ? sockmode::timeout_type(0ns)
+                                       : sockmode::timeout_type(1ms));
+        } catch (const boost::system::system_error&) {
+          break;  // closed
+        }
+        client.recv(buffer(&byte, 1), ec);
+        if (ec == asio_error::bad_descriptor) break;
+      }
+    });
+    std::this_thread::sleep_for(1ms);
+    client.close();
+    auto [other_client, other_server] = connected_pair();
+    other_server.sendall(buffer("q", 1));
+    stop = true;
+    hammer.join();
+    other_client.settimeout(2s);
+    char byte = 0;
+    BOOST_TEST(other_client.recv(buffer(&byte, 1)) == 1u);  // still there: nobody stole it
+  }
+}
+
+namespace {
+volatile sig_atomic_t alarms = 0;
+extern "C" void count_alarm(int) { alarms = alarms + 1; }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(signal_storm_does_not_restart_the_deadline) {
+  auto [client, server] = connected_pair();
+  struct sigaction action {};
+  action.sa_handler = count_alarm;  // no SA_RESTART: every signal interrupts the wait
+  sigemptyset(&action.sa_mask);
+  struct sigaction previous {};
+  BOOST_REQUIRE(::sigaction(SIGALRM, &action, &previous) == 0);
+  itimerval storm{};
+  storm.it_interval.tv_usec = 1000;
+  storm.it_value.tv_usec = 1000;
+  BOOST_REQUIRE(::setitimer(ITIMER_REAL, &storm, nullptr) == 0);
+
+  client.settimeout(300ms);
+  char byte = 0;
+  error_code ec;
+  const seconds took = elapsed([&] { client.recv(buffer(&byte, 1), ec); });
+
+  itimerval off{};
+  ::setitimer(ITIMER_REAL, &off, nullptr);
+  ::sigaction(SIGALRM, &previous, nullptr);
+  BOOST_TEST((ec == sockmode::error::timeout));
+  BOOST_TEST(took.count() >= 0.25);
+  BOOST_TEST(took.count() < 3.0);
+  BOOST_TEST(alarms > 10);
+}
+
+BOOST_AUTO_TEST_CASE(ten_thousand_sockets_cost_no_descriptors_beyond_their_own) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  const rlim_t wanted = 10500;
+  if (limit.rlim_cur < wanted && limit.rlim_max >= wanted) {
+    limit.rlim_cur = wanted;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  const std::size_t pairs = limit.rlim_cur >= wanted ? 5000 : (limit.rlim_cur - 100) / 2;
+  const int threads = 8;
+  const int before = open_descriptors();
+
+  sockmode::tcp::acceptor listener(loopback());
+  std::vector<sockmode::tcp::socket> sockets;
+  sockets.reserve(pairs * 2);
+  for (std::size_t i = 0; i < pairs; ++i) {
+    sockets.emplace_back();
+    sockets.back().connect(listener.local_endpoint());
+    sockets.push_back(listener.accept());
+  }
+
+  // Every socket waits once (a 1 ms timeout that expires), from 8 threads that stay alive
+  // until the count is taken, so each has its wait context open.
+  std::atomic<int> waited{0};
+  std::atomic<bool> counted{false};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      char byte = 0;
+      error_code ec;
+      for (std::size_t i = static_cast<std::size_t>(t); i < sockets.size(); i += threads) {
+        sockets[i].settimeout(1ms);
+        sockets[i].recv(buffer(&byte, 1), ec);
+      }
+      ++waited;
+      while (!counted.load()) std::this_thread::sleep_for(1ms);
+    });
+  }
+  while (waited.load() < threads) std::this_thread::sleep_for(1ms);
+  const int during = open_descriptors();
+  counted = true;
+  for (auto& w : workers) w.join();
+
+  const int extra = during - before - static_cast<int>(sockets.size()) - 1;  // 1: listener
+  BOOST_TEST_MESSAGE(sockets.size() << " sockets, " << threads << " threads: " << extra
+                                    << " descriptors beyond the sockets'");
+  BOOST_TEST(extra >= 0);
+  BOOST_TEST(extra <= 3 * threads + 8);  // 3 per waiting thread, plus the shared home context
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(after_fork)
+
+BOOST_AUTO_TEST_CASE(child_keeps_using_its_sockets_after_fork) {
+  auto [client, server] = connected_pair();
+  client.settimeout(100ms);
+  char byte = 0;
+  error_code ec;
+  client.recv(buffer(&byte, 1), ec);  // the parent thread's wait context now exists
+  BOOST_REQUIRE((ec == sockmode::error::timeout));
+
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    // Only async-signal-safe-ish, self-checking work here; the exit code is the verdict.
+    int verdict = 0;
+    error_code child_ec;
+    client.settimeout(100ms);
+    client.recv(buffer(&byte, 1), child_ec);
+    if (child_ec != sockmode::error::timeout) verdict |= 1;
+    client.settimeout(5s);
+    client.sendall(buffer("c", 1), child_ec);
+    if (child_ec) verdict |= 2;
+    const std::size_t n = client.recv(buffer(&byte, 1), child_ec);
+    if (child_ec || n != 1 || byte != 'p') verdict |= 4;
+    ::_exit(verdict);
+  }
+  server.settimeout(5s);
+  char got = 0;
+  BOOST_TEST(server.recv(buffer(&got, 1)) == 1u);
+  BOOST_TEST(got == 'c');
+  server.sendall(buffer("p", 1));
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0);
+  // The parent's own waits still work too.
+  client.settimeout(100ms);
+  client.recv(buffer(&byte, 1), ec);
+  BOOST_TEST((ec == sockmode::error::timeout));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
