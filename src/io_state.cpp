@@ -11,9 +11,11 @@
 #include <poll.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <memory>
+#include <vector>
 
 namespace sockmode::detail {
 namespace {
@@ -23,29 +25,148 @@ using clock = std::chrono::steady_clock;
 
 std::atomic<unsigned> fork_generation{0};
 
-extern "C" void sockmode_after_fork_in_child() {
-  fork_generation.fetch_add(1, std::memory_order_relaxed);
-}
+
+// Guards the links between sockets and the thread contexts that hold their registrations:
+// io_state::registered_in_, thread_context::dead, and changes to any context's cache. Taken on
+// a cache miss, when a socket closes and when a thread exits; never on the wait fast path.
+std::mutex registry_mutex;
+std::vector<thread_context*> all_contexts;  // guarded by registry_mutex
+
+}  // namespace
 
 // The io_context a thread waits on. One per thread, not per socket: its three descriptors
-// (epoll, eventfd, timerfd) are the whole descriptor cost of sockmode. A socket's descriptor
-// is registered with it only for the duration of one wait.
+// (epoll, eventfd, timerfd) are the whole descriptor cost of sockmode.
+//
+// A descriptor stays registered with it after a wait, in a small cache, so that the next wait
+// on the same socket costs one epoll_ctl(MOD) and the epoll_wait, instead of ADD, FIONBIO, MOD
+// and DEL. A socket's entries are dropped from every cache before its descriptor is closed
+// (io_state::shut), so no cache ever holds a closed or reused descriptor number.
 struct thread_context {
+  struct registration {
+    explicit registration(boost::asio::io_context& io) : descriptor(io) {}
+    boost::asio::posix::stream_descriptor descriptor;
+    io_state* owner = nullptr;
+    std::uint64_t key = 0;
+    std::uint64_t last_use = 0;
+  };
+  static constexpr std::size_t cache_size = 8;
+
+  thread_context() {
+    cache.reserve(cache_size);
+    for (std::size_t i = 0; i < cache_size; ++i) cache.emplace_back(io);
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    all_contexts.push_back(this);
+  }
+  thread_context(const thread_context&) = delete;
+  thread_context& operator=(const thread_context&) = delete;
+  ~thread_context() {
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    {
+      std::lock_guard<std::mutex> lock(cache_mutex);
+      for (registration& r : cache) drop(r);
+    }
+    all_contexts.erase(std::remove(all_contexts.begin(), all_contexts.end(), this),
+                       all_contexts.end());
+  }
+
+  // The registration for `owner`'s descriptor, made on a miss (evicting the least recently
+  // used entry). Only this context's own thread calls it.
+  registration* acquire(io_state& owner, int fd, std::uint64_t key, error_code& ec) {
+    {
+      std::lock_guard<std::mutex> lock(cache_mutex);
+      for (registration& r : cache) {
+        if (r.key == key) {
+          r.last_use = ++use_clock;
+          return &r;
+        }
+      }
+    }
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    registration* victim = &cache.front();
+    for (registration& r : cache) {
+      if (r.last_use < victim->last_use) victim = &r;
+    }
+    drop(*victim);
+    victim->descriptor.assign(fd, ec);
+    if (ec) return nullptr;
+    victim->owner = &owner;
+    victim->key = key;
+    victim->last_use = ++use_clock;
+    owner.registered_in_.push_back(this);
+    return victim;
+  }
+
+  // With registry_mutex and cache_mutex held. The descriptor belongs to its socket and is
+  // still open here: deregister it, never close it.
+  void drop(registration& r) {
+    if (r.owner == nullptr) return;
+    r.descriptor.release();
+    auto& links = r.owner->registered_in_;
+    links.erase(std::remove(links.begin(), links.end(), this), links.end());
+    r.owner = nullptr;
+    r.key = 0;
+  }
+
+  void drop_owner(const io_state& owner) {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    for (registration& r : cache) {
+      if (r.owner == &owner) drop(r);
+    }
+  }
+
   boost::asio::io_context io{1};  // run by this thread alone; other threads only post
-  boost::asio::posix::stream_descriptor descriptor{io};
+  std::mutex cache_mutex;         // this thread, and another one dropping a closed socket
+  std::vector<registration> cache;
+  std::uint64_t use_clock = 0;
   boost::asio::steady_timer timer{io};
   unsigned fork_gen = fork_generation.load(std::memory_order_relaxed);
-  std::uint64_t wait_id = 0;  // which wait a posted cancel is meant for
+  bool dead = false;  // in a fork child: the context of a thread that did not survive the fork
+
+  // The wait in progress. Handlers carry the id of the wait they belong to, so a handler left
+  // queued by an earlier wait (a cancelled timer, a late abort) is recognised and ignored.
+  std::uint64_t wait_id = 0;
+  bool ready = false;
+  bool timed_out = false;
   bool aborted = false;
+  error_code ready_ec;
 };
 
+namespace {
+
+thread_local std::unique_ptr<thread_context> current_context;
+
+// fork() with the registry locked, so the child starts with consistent links. The forking
+// thread first drops its registrations while its epoll instance is still its own: the child
+// shares that instance until notify_fork, and could neither re-register a registration nor
+// deregister one without also removing the parent's.
+extern "C" void sockmode_before_fork() {
+  registry_mutex.lock();
+  if (current_context) {
+    std::lock_guard<std::mutex> lock(current_context->cache_mutex);
+    for (thread_context::registration& r : current_context->cache) current_context->drop(r);
+  }
+}
+
+extern "C" void sockmode_after_fork_in_parent() { registry_mutex.unlock(); }
+
+extern "C" void sockmode_after_fork_in_child() {
+  // The other threads' contexts are memory without a thread, and their epoll instances are
+  // the parent's: never touch them again.
+  for (thread_context* c : all_contexts) {
+    if (c != current_context.get()) c->dead = true;
+  }
+  fork_generation.fetch_add(1, std::memory_order_relaxed);
+  registry_mutex.unlock();
+}
+
 thread_context& this_thread_context() {
-  thread_local std::unique_ptr<thread_context> context;
+  std::unique_ptr<thread_context>& context = current_context;
   if (!context) {
     context = std::make_unique<thread_context>();
   } else if (const unsigned gen = fork_generation.load(std::memory_order_relaxed);
              context->fork_gen != gen) {
-    // The child shares the parent's epoll instance until asio makes it a new one.
+    // A fresh epoll instance for the child; the cache is empty (see sockmode_before_fork).
     context->io.notify_fork(boost::asio::execution_context::fork_child);
     context->fork_gen = gen;
   }
@@ -62,44 +183,39 @@ bool would_block(const error_code& ec) noexcept {
 }
 
 // Waits on `context` until `fd` is ready for `w`, the deadline passes (-1: none), or another
-// thread aborts the wait.
-error_code wait_ready(thread_context& context, int fd, io_state::wait_type w,
-                      std::int64_t deadline_ns) {
-  if (deadline_ns >= 0 && now_ns() >= deadline_ns) return error::timeout;
-  context.aborted = false;
-  error_code ec;
-  context.descriptor.assign(fd, ec);
-  if (ec) return ec;
+// thread aborts the wait (`context.wait_id` was set by the caller).
+error_code wait_ready(thread_context& context, thread_context::registration& entry,
+                      io_state::wait_type w, std::int64_t deadline_ns) {
 
-  bool ready = false;
-  bool timer_done = deadline_ns < 0;
-  bool timed_out = false;
-  error_code ready_ec;
-  context.descriptor.async_wait(static_cast<boost::asio::posix::descriptor_base::wait_type>(w), [&](const error_code& e) {
-    ready_ec = e;
-    ready = true;
-    if (!timer_done) context.timer.cancel();
-  });
+  context.ready = false;
+  context.timed_out = false;
+  context.aborted = false;
+  const std::uint64_t id = context.wait_id;
+  entry.descriptor.async_wait(static_cast<boost::asio::posix::descriptor_base::wait_type>(w),
+                               [&context, id](const error_code& e) {
+                                 if (context.wait_id != id) return;
+                                 context.ready_ec = e;
+                                 context.ready = true;
+                               });
   if (deadline_ns >= 0) {
     context.timer.expires_at(clock::time_point(std::chrono::nanoseconds(deadline_ns)));
-    context.timer.async_wait([&](const error_code& e) {
-      timer_done = true;
-      if (!e && !ready) {
-        timed_out = true;
-        context.descriptor.cancel();
-      }
+    context.timer.async_wait([&context, id](const error_code& e) {
+      if (context.wait_id == id && !e) context.timed_out = true;
     });
   }
-  // run_one returns after each handler, including a stale cancel meant for an earlier wait;
-  // signals are absorbed inside it, and the deadline is absolute, so neither restarts it.
-  while (!(ready && timer_done)) context.io.run_one();
+  // run_one returns after each handler, stale ones included; signals are absorbed inside it,
+  // and the deadline is absolute, so neither restarts it.
   if (context.io.stopped()) context.io.restart();
-  context.descriptor.release();
+  while (!context.ready && !context.timed_out && !context.aborted) context.io.run_one();
+  // Whatever is still pending completes later as a stale handler; nothing waits for it.
+  if (!context.ready) entry.descriptor.cancel();
+  if (deadline_ns >= 0 && !context.timed_out) context.timer.cancel();
+  ++context.wait_id;
 
+  // Ready wins over a deadline or abort that came at the same moment: the caller retries.
+  if (context.ready) return context.ready_ec;
   if (context.aborted) return boost::asio::error::operation_aborted;
-  if (!ready_ec) return {};  // ready, even if the deadline passed at the same moment
-  if (timed_out && ready_ec == boost::asio::error::operation_aborted) return error::timeout;
-  return ready_ec;
+  return error::timeout;
 }
 
 }  // namespace
@@ -112,7 +228,9 @@ struct waiter {
 
 io_state::io_state(timeout_type mode) noexcept
     : timeout_ns_(mode ? mode->count() : -1) {
-  static const int registered = pthread_atfork(nullptr, nullptr, &sockmode_after_fork_in_child);
+  static const int registered =
+      pthread_atfork(&sockmode_before_fork, &sockmode_after_fork_in_parent,
+                     &sockmode_after_fork_in_child);
   static_cast<void>(registered);
 }
 
@@ -128,7 +246,11 @@ timeout_type io_state::timeout() const noexcept {
   return std::chrono::nanoseconds(ns);
 }
 
-void io_state::set_descriptor(int fd) noexcept { fd_.store(fd, std::memory_order_release); }
+void io_state::set_descriptor(int fd) noexcept {
+  static std::atomic<std::uint64_t> next_key{0};
+  key_ = next_key.fetch_add(1, std::memory_order_relaxed) + 1;
+  fd_.store(fd, std::memory_order_release);
+}
 
 bool io_state::enter(error_code& ec) noexcept {
   users_.fetch_add(1);  // seq_cst pairs with shut(): either it sees us, or we see closed_
@@ -199,7 +321,7 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
 error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
                            std::uint64_t cancel_generation) {
   thread_context& context = this_thread_context();
-  waiter self{&context, ++context.wait_id, nullptr};
+  waiter self{&context, context.wait_id, nullptr};
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_.load() || cancel_generation_.load() != cancel_generation)
@@ -207,7 +329,12 @@ error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
     self.next = waiters_;
     waiters_ = &self;
   }
-  const error_code ec = wait_ready(context, fd, w, deadline_ns);
+  error_code ec;
+  if (deadline_ns >= 0 && now_ns() >= deadline_ns) {
+    ec = error::timeout;
+  } else if (thread_context::registration* entry = context.acquire(*this, fd, key_, ec)) {
+    ec = wait_ready(context, *entry, w, deadline_ns);
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   for (waiter** link = &waiters_; *link != nullptr; link = &(*link)->next) {
     if (*link == &self) {
@@ -223,10 +350,7 @@ void io_state::abort_waiters() {
   // handler, which ignores itself if that thread has moved on to another wait.
   for (waiter* w = waiters_; w != nullptr; w = w->next) {
     boost::asio::post(w->context->io, [context = w->context, id = w->id] {
-      if (context->wait_id != id) return;
-      context->aborted = true;
-      context->descriptor.cancel();
-      context->timer.cancel();
+      if (context->wait_id == id) context->aborted = true;
     });
   }
 }
@@ -239,9 +363,18 @@ void io_state::cancel() noexcept {
 
 void io_state::shut() noexcept {
   closed_.store(true);
-  std::unique_lock<std::mutex> lock(mutex_);
-  abort_waiters();
-  idle_.wait(lock, [this] { return users_.load() == 0; });
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    abort_waiters();
+    idle_.wait(lock, [this] { return users_.load() == 0; });
+  }
+  // No call uses the descriptor now; take it out of every thread's cache before it is closed.
+  std::lock_guard<std::mutex> registry(registry_mutex);
+  while (!registered_in_.empty()) {
+    thread_context* context = registered_in_.back();
+    if (context->dead) registered_in_.pop_back();
+    else context->drop_owner(*this);  // removes it from registered_in_
+  }
 }
 
 }  // namespace sockmode::detail

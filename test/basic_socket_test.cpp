@@ -2,6 +2,8 @@
 
 #include "support.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -117,6 +119,40 @@ BOOST_AUTO_TEST_CASE(existing_socket_keeps_its_mode_when_the_default_changes) {
   sockmode::tcp::socket after;
   BOOST_TEST(!before.gettimeout().has_value());
   BOOST_TEST((after.gettimeout() == 300ms));
+}
+
+BOOST_AUTO_TEST_CASE(adopted_asio_socket_gets_modes_and_is_released_back_usable) {
+  boost::asio::io_context user_context;  // sockmode never runs it
+  sockmode::tcp::acceptor listener(loopback());
+  boost::asio::ip::tcp::socket raw(user_context);
+  raw.connect(listener.local_endpoint());
+  sockmode::tcp::socket peer = listener.accept();
+
+  sockmode::tcp::socket adopted(std::move(raw));
+  BOOST_TEST(!adopted.gettimeout().has_value());
+  adopted.settimeout(100ms);
+  char byte = 0;
+  error_code ec;
+  adopted.recv(buffer(&byte, 1), ec);
+  BOOST_TEST((ec == sockmode::error::timeout));
+  BOOST_TEST(user_context.poll() == 0u);  // nothing was queued on the user's context
+
+  boost::asio::ip::tcp::socket back = adopted.release();
+  BOOST_TEST(back.is_open());
+  BOOST_TEST(!back.non_blocking());  // Asio's ordinary blocking behaviour again
+  adopted.recv(buffer(&byte, 1), ec);
+  BOOST_TEST((ec == asio_error::bad_descriptor));  // released: this object is closed
+
+  // The released socket works with Asio's own async machinery on the user's context.
+  peer.sendall(buffer("a", 1));
+  std::size_t got = 0;
+  back.async_read_some(buffer(&byte, 1), [&](const error_code& e, std::size_t n) {
+    if (!e) got = n;
+  });
+  user_context.restart();  // poll() above ran out of work and stopped it
+  user_context.run_for(2s);
+  BOOST_TEST(got == 1u);
+  BOOST_TEST(byte == 'a');
 }
 
 BOOST_AUTO_TEST_SUITE_END()

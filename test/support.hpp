@@ -6,9 +6,11 @@
 #include <sockmode/sockmode.hpp>
 
 #include <boost/asio/ip/address_v4.hpp>
+#include <boost/test/tools/detail/print_helper.hpp>
 
 #include <chrono>
 #include <memory>
+#include <ostream>
 #include <utility>
 #include <vector>
 
@@ -96,5 +98,14 @@ inline int open_descriptors() {
 }
 
 }  // namespace test
+
+// Lets BOOST_TEST(a == b) print modes (std::optional<nanoseconds>) when a comparison fails.
+template <>
+struct boost::test_tools::tt_detail::print_log_value<sockmode::timeout_type> {
+  void operator()(std::ostream& out, const sockmode::timeout_type& t) const {
+    if (!t) out << "nullopt (blocking)";
+    else out << t->count() << "ns";
+  }
+};
 
 #endif  // SOCKMODE_TEST_SUPPORT_HPP

@@ -12,10 +12,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 namespace sockmode::detail {
 
 struct waiter;
+struct thread_context;
 
 // What the threads using one descriptor share: its mode, whether it may still be used, and
 // who is waiting on it. Lives behind a unique_ptr so its address is stable during calls.
@@ -66,12 +68,17 @@ class io_state {
 
   std::atomic<std::int64_t> timeout_ns_;  // -1 blocking, 0 non-blocking, > 0 timeout
   std::atomic<int> fd_{-1};
+  std::uint64_t key_ = 0;  // unique per descriptor set here: tells a reused number apart
   std::atomic<bool> closed_{false};
   std::atomic<unsigned> users_{0};
   std::atomic<std::uint64_t> cancel_generation_{0};
   std::mutex mutex_;
   std::condition_variable idle_;
   waiter* waiters_ = nullptr;  // guarded by mutex_
+  // Thread contexts whose cache holds this descriptor; guarded by the registry mutex in
+  // src/io_state.cpp.
+  std::vector<thread_context*> registered_in_;
+  friend struct thread_context;
 };
 
 }  // namespace sockmode::detail

@@ -1,0 +1,242 @@
+#include <sockmode/local.hpp>
+
+#include "support.hpp"
+
+#include <boost/asio/read.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+using boost::system::error_code;
+namespace asio = boost::asio;
+using stream_endpoint = asio::local::stream_protocol::endpoint;
+using datagram_endpoint = asio::local::datagram_protocol::endpoint;
+
+namespace {
+
+// A socket path under /tmp unique to this process and call, removed before and after use.
+class temp_path {
+ public:
+  temp_path() : path_(make()) { ::unlink(path_.c_str()); }
+  temp_path(const temp_path&) = delete;
+  temp_path& operator=(const temp_path&) = delete;
+  ~temp_path() { ::unlink(path_.c_str()); }
+  const std::string& str() const noexcept { return path_; }
+
+ private:
+  static std::string make() {
+    static std::atomic<unsigned> counter{0};
+    return "/tmp/sockmode-local-test-" + std::to_string(::getpid()) + "-" +
+           std::to_string(counter.fetch_add(1)) + ".sock";
+  }
+  std::string path_;
+};
+
+struct local_pair {
+  sockmode::local::stream_socket client;
+  sockmode::local::stream_socket server;
+};
+
+local_pair connected_local_pair(const temp_path& path) {
+  sockmode::local::stream_acceptor listener(stream_endpoint(path.str()));
+  sockmode::local::stream_socket client;
+  client.connect(stream_endpoint(path.str()));
+  sockmode::local::stream_socket server = listener.accept();
+  return {std::move(client), std::move(server)};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(stream_socket_connects_to_an_acceptor_on_a_unix_path) {
+  test::default_timeout_guard guard;
+  sockmode::setdefaulttimeout(std::nullopt);
+  const temp_path path;
+  sockmode::local::stream_acceptor listener(stream_endpoint(path.str()));
+  listener.settimeout(5s);
+  BOOST_TEST(listener.local_endpoint().path() == path.str());
+  BOOST_TEST(::access(path.str().c_str(), F_OK) == 0);
+
+  sockmode::local::stream_socket client;
+  client.settimeout(5s);
+  client.connect(stream_endpoint(path.str()));
+  sockmode::local::stream_socket server = listener.accept();
+  BOOST_TEST(client.remote_endpoint().path() == path.str());
+  BOOST_TEST(!server.gettimeout().has_value());  // accepted: blocking, not the listener's mode
+
+  BOOST_TEST(client.sendall(asio::buffer(std::string("to server"))) == 9u);
+  char data[32] = {};
+  BOOST_TEST(asio::read(server, asio::buffer(data, 9)) == 9u);
+  BOOST_TEST(std::string(data, 9) == "to server");
+
+  BOOST_TEST(server.sendall(asio::buffer(std::string("to client"))) == 9u);
+  BOOST_TEST(asio::read(client, asio::buffer(data, 9)) == 9u);
+  BOOST_TEST(std::string(data, 9) == "to client");
+}
+
+BOOST_AUTO_TEST_CASE(stream_recv_times_out_when_peer_is_silent_then_reads_later_data) {
+  test::default_timeout_guard guard;
+  sockmode::setdefaulttimeout(std::nullopt);
+  const temp_path path;
+  auto [client, server] = connected_local_pair(path);
+  server.settimeout(200ms);
+  char data[32] = {};
+  error_code ec;
+  std::size_t n = 1;
+  const auto took = test::elapsed([&] { n = server.recv(asio::buffer(data), ec); });
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  BOOST_TEST(n == 0u);
+  BOOST_TEST(took.count() >= 0.15);
+  BOOST_TEST(took.count() < 3.0);
+
+  client.sendall(asio::buffer(std::string("later")));
+  server.settimeout(5s);
+  n = server.recv(asio::buffer(data), ec);
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST(std::string(data, n) == "later");
+}
+
+BOOST_AUTO_TEST_CASE(stream_recv_waits_for_data_sent_later_in_timeout_mode) {
+  test::default_timeout_guard guard;
+  sockmode::setdefaulttimeout(std::nullopt);
+  const temp_path path;
+  auto [client, server] = connected_local_pair(path);
+  server.settimeout(5s);
+  std::thread sender([&] {
+    std::this_thread::sleep_for(150ms);
+    client.sendall(asio::buffer(std::string("hello")));
+  });
+  char data[32] = {};
+  error_code ec;
+  std::size_t n = 0;
+  const auto took = test::elapsed([&] { n = server.recv(asio::buffer(data), ec); });
+  sender.join();
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST(std::string(data, n) == "hello");
+  BOOST_TEST(took.count() >= 0.1);
+  BOOST_TEST(took.count() < 4.0);
+}
+
+BOOST_AUTO_TEST_CASE(stream_recv_in_non_blocking_mode_fails_at_once_with_would_block) {
+  test::default_timeout_guard guard;
+  sockmode::setdefaulttimeout(std::nullopt);
+  const temp_path path;
+  auto [client, server] = connected_local_pair(path);
+  server.setblocking(false);
+  char data[8];
+  error_code ec;
+  const auto took = test::elapsed([&] { server.recv(asio::buffer(data), ec); });
+  BOOST_TEST((ec == asio::error::would_block), ec.message());
+  BOOST_TEST(took.count() < 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(stream_recv_returns_zero_and_read_some_eof_at_end_of_stream) {
+  test::default_timeout_guard guard;
+  sockmode::setdefaulttimeout(std::nullopt);
+  const temp_path path;
+  auto [client, server] = connected_local_pair(path);
+  server.settimeout(5s);
+  client.sendall(asio::buffer(std::string("bye")));
+  client.close();
+  char data[8] = {};
+  error_code ec;
+  BOOST_TEST(std::string(data, server.recv(asio::buffer(data), ec)) == "bye");
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST(server.recv(asio::buffer(data), ec) == 0u);
+  BOOST_TEST(!ec, ec.message());
+  server.read_some(asio::buffer(data), ec);
+  BOOST_TEST((ec == asio::error::eof), ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(stream_sendall_moves_a_large_payload_in_timeout_mode) {
+  test::default_timeout_guard guard;
+  sockmode::setdefaulttimeout(std::nullopt);
+  const temp_path path;
+  auto [client, server] = connected_local_pair(path);
+  client.settimeout(10s);
+  server.settimeout(10s);
+  std::vector<char> sent(2u << 20);
+  for (std::size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<char>(i % 251);
+  std::size_t written = 0;
+  error_code write_ec;
+  std::thread writer([&] { written = client.sendall(asio::buffer(sent), write_ec); });
+  std::vector<char> received(sent.size());
+  error_code read_ec;
+  const std::size_t n = asio::read(server, asio::buffer(received), read_ec);
+  writer.join();
+  BOOST_TEST(!write_ec, write_ec.message());
+  BOOST_TEST(!read_ec, read_ec.message());
+  BOOST_TEST(written == sent.size());
+  BOOST_TEST(n == sent.size());
+  BOOST_TEST((received == sent));
+}
+
+BOOST_AUTO_TEST_CASE(stream_accept_follows_the_listener_mode) {
+  const temp_path path;
+  sockmode::local::stream_acceptor listener(stream_endpoint(path.str()));
+  listener.settimeout(200ms);
+  error_code ec;
+  const auto took = test::elapsed([&] { listener.accept(ec); });
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  BOOST_TEST(took.count() >= 0.15);
+  BOOST_TEST(took.count() < 3.0);
+
+  listener.setblocking(false);
+  const auto took_nb = test::elapsed([&] { listener.accept(ec); });
+  BOOST_TEST((ec == asio::error::would_block), ec.message());
+  BOOST_TEST(took_nb.count() < 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(datagram_sockets_exchange_on_unix_paths) {
+  test::default_timeout_guard guard;
+  sockmode::setdefaulttimeout(std::nullopt);
+  const temp_path path_a;
+  const temp_path path_b;
+  sockmode::local::datagram_socket a(asio::local::datagram_protocol{});
+  sockmode::local::datagram_socket b(asio::local::datagram_protocol{});
+  a.bind(datagram_endpoint(path_a.str()));
+  b.bind(datagram_endpoint(path_b.str()));
+  a.settimeout(5s);
+  b.settimeout(5s);
+
+  BOOST_TEST(a.send_to(asio::buffer(std::string("hello b")), datagram_endpoint(path_b.str())) ==
+             7u);
+  char data[32] = {};
+  datagram_endpoint from;
+  std::size_t n = b.receive_from(asio::buffer(data), from);
+  BOOST_TEST(std::string(data, n) == "hello b");
+  BOOST_TEST(from.path() == path_a.str());
+
+  b.send_to(asio::buffer(std::string("hello a")), from);
+  datagram_endpoint from_b;
+  n = a.receive_from(asio::buffer(data), from_b);
+  BOOST_TEST(std::string(data, n) == "hello a");
+  BOOST_TEST(from_b.path() == path_b.str());
+}
+
+BOOST_AUTO_TEST_CASE(datagram_receive_from_times_out_then_still_receives) {
+  const temp_path path_a;
+  const temp_path path_b;
+  sockmode::local::datagram_socket a(asio::local::datagram_protocol{});
+  sockmode::local::datagram_socket b(asio::local::datagram_protocol{});
+  a.bind(datagram_endpoint(path_a.str()));
+  b.bind(datagram_endpoint(path_b.str()));
+  b.settimeout(200ms);
+  char data[32] = {};
+  datagram_endpoint from;
+  error_code ec;
+  const auto took = test::elapsed([&] { b.receive_from(asio::buffer(data), from, ec); });
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  BOOST_TEST(took.count() >= 0.15);
+  BOOST_TEST(took.count() < 3.0);
+
+  a.send_to(asio::buffer(std::string("after")), datagram_endpoint(path_b.str()));
+  const std::size_t n = b.receive_from(asio::buffer(data), from, ec);
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST(std::string(data, n) == "after");
+}
