@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -119,12 +120,30 @@ struct thread_context {
   std::mutex cache_mutex;         // this thread, and another one dropping a closed socket
   std::vector<registration> cache;
   std::uint64_t use_clock = 0;
+  // The deadline timer is left armed when a wait ends early: the next wait, typically with a
+  // later deadline, then costs no timer syscall at all. When it fires before the current
+  // deadline it re-arms for it; with no wait in progress it just stops.
   boost::asio::steady_timer timer{io};
+  std::int64_t timer_expiry_ns = std::numeric_limits<std::int64_t>::max();  // not armed
+  std::int64_t deadline_ns = -1;  // of the wait in progress; -1: none
+
+  void arm_timer(std::int64_t expiry_ns) {
+    timer_expiry_ns = expiry_ns;
+    timer.expires_at(clock::time_point(std::chrono::nanoseconds(expiry_ns)));
+    timer.async_wait([this, expiry_ns](const error_code& e) {
+      if (e || timer_expiry_ns != expiry_ns) return;  // replaced by an earlier deadline
+      timer_expiry_ns = std::numeric_limits<std::int64_t>::max();
+      if (deadline_ns < 0) return;
+      if (deadline_ns <= expiry_ns) timed_out = true;
+      else arm_timer(deadline_ns);
+    });
+  }
   unsigned fork_gen = fork_generation.load(std::memory_order_relaxed);
   bool dead = false;  // in a fork child: the context of a thread that did not survive the fork
 
   // The wait in progress. Handlers carry the id of the wait they belong to, so a handler left
-  // queued by an earlier wait (a cancelled timer, a late abort) is recognised and ignored.
+  // queued by an earlier wait (a cancelled descriptor wait, a late abort) is recognised and
+  // ignored.
   std::uint64_t wait_id = 0;
   bool ready = false;
   bool timed_out = false;
@@ -190,26 +209,22 @@ error_code wait_ready(thread_context& context, thread_context::registration& ent
   context.ready = false;
   context.timed_out = false;
   context.aborted = false;
+  context.deadline_ns = deadline_ns;
   const std::uint64_t id = context.wait_id;
   entry.descriptor.async_wait(static_cast<boost::asio::posix::descriptor_base::wait_type>(w),
-                               [&context, id](const error_code& e) {
-                                 if (context.wait_id != id) return;
-                                 context.ready_ec = e;
-                                 context.ready = true;
-                               });
-  if (deadline_ns >= 0) {
-    context.timer.expires_at(clock::time_point(std::chrono::nanoseconds(deadline_ns)));
-    context.timer.async_wait([&context, id](const error_code& e) {
-      if (context.wait_id == id && !e) context.timed_out = true;
-    });
-  }
+                              [&context, id](const error_code& e) {
+                                if (context.wait_id != id) return;
+                                context.ready_ec = e;
+                                context.ready = true;
+                              });
+  if (deadline_ns >= 0 && deadline_ns < context.timer_expiry_ns) context.arm_timer(deadline_ns);
   // run_one returns after each handler, stale ones included; signals are absorbed inside it,
   // and the deadline is absolute, so neither restarts it.
   if (context.io.stopped()) context.io.restart();
   while (!context.ready && !context.timed_out && !context.aborted) context.io.run_one();
-  // Whatever is still pending completes later as a stale handler; nothing waits for it.
+  // A descriptor wait still pending completes later as a stale handler; nothing waits for it.
   if (!context.ready) entry.descriptor.cancel();
-  if (deadline_ns >= 0 && !context.timed_out) context.timer.cancel();
+  context.deadline_ns = -1;
   ++context.wait_id;
 
   // Ready wins over a deadline or abort that came at the same moment: the caller retries.
