@@ -15,13 +15,15 @@ setup:
 
 demo: setup
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
-	cmake --build build -j$(JOBS) --target demo
+	cmake --build build -j$(JOBS) --target demo quick_start
+	./build/examples/quick_start
 	./build/examples/demo
 
 test: setup test-plain test-asan test-tsan
 
+# The plain pass also builds the benchmarks and runs their smoke mode, so they cannot rot.
 test-plain:
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) -DSOCKMODE_BENCHMARKS=ON
 	cmake --build build -j$(JOBS)
 	cd build && ctest --output-on-failure
 
