@@ -207,13 +207,22 @@ std::vector<double> ping(C& end, std::size_t warmup, std::size_t n) {
   return latencies;
 }
 
+// Both ends of a ping-pong run on one CPU, as the bulk transfer does: across CPUs a round trip
+// here is dominated by the virtual machine's cross-CPU wake-up (from 4 us to 70 us depending on
+// the host's state, seen from one session to the next), which hides each contender's own cost.
 template <class C>
 std::vector<double> pingpong_threads(loopback_listener& listener, std::size_t warmup,
                                      std::size_t n) {
   const auto [a, b] = listener.pair();
   auto server = std::make_unique<C>(b);
   auto client = std::make_unique<C>(a);
+  const cpu_set_t mask = pin_to_cpu(0);
+  struct restore {
+    const cpu_set_t& mask;
+    ~restore() { restore_affinity(mask); }
+  } restore_on_exit{mask};
   std::thread peer([&] {
+    pin_to_cpu(0);
     try {
       echo(*server, warmup + n);
     } catch (const std::exception& e) {
@@ -238,6 +247,11 @@ template <class C>
 std::vector<double> pingpong_processes(loopback_listener& listener, std::size_t warmup,
                                        std::size_t n) {
   const auto [a, b] = listener.pair();
+  const cpu_set_t mask = pin_to_cpu(0);  // one CPU, as pingpong_threads
+  struct restore {
+    const cpu_set_t& mask;
+    ~restore() { restore_affinity(mask); }
+  } restore_on_exit{mask};
   const pid_t pid = ::fork();
   if (pid < 0) fail("fork");
   if (pid == 0) {

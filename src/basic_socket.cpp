@@ -105,20 +105,31 @@ void basic_socket<Protocol>::connect(const endpoint_type& endpoint, error_code& 
   }
   // Asio's own connect would poll without a deadline, so the syscall is made here. Once this
   // call has started the handshake, connecting again reports how it went: 0 when it completed,
-  // EALREADY while still in progress, or the kernel's error.
+  // EALREADY while still in progress, or the kernel's error. A mode that would wait asks once
+  // more before waiting: on loopback the handshake has usually completed by then, which saves
+  // the wait's registration and epoll round trip.
+  const bool may_wait = getblocking();
   bool started = false;
+  const auto attempt = [&](error_code& e) -> std::size_t {
+    if (::connect(socket_.native_handle(), endpoint.data(),
+                  static_cast<socklen_t>(endpoint.size())) == 0) {
+      e = {};
+    } else if (errno == EINPROGRESS || errno == EAGAIN || (started && errno == EALREADY)) {
+      e = boost::asio::error::would_block;
+    } else if (started && errno == EISCONN) {
+      e = {};
+    } else {
+      e = error_code(errno, boost::system::system_category());
+    }
+    return 0;
+  };
   state_->perform(
       wait_type::wait_write,
       [&](error_code& e) -> std::size_t {
-        if (::connect(socket_.native_handle(), endpoint.data(),
-                      static_cast<socklen_t>(endpoint.size())) == 0) {
-          e = {};
-        } else if (errno == EINPROGRESS || errno == EAGAIN || (started && errno == EALREADY)) {
-          e = boost::asio::error::would_block;
-        } else if (started && errno == EISCONN) {
-          e = {};
-        } else {
-          e = error_code(errno, boost::system::system_category());
+        attempt(e);
+        if (!started && may_wait && e == boost::asio::error::would_block) {
+          started = true;
+          attempt(e);
         }
         started = true;
         return 0;
