@@ -16,6 +16,7 @@
 #include <chrono>
 #include <limits>
 #include <memory>
+#include <thread>
 #include <vector>
 
 namespace sockmode::detail {
@@ -32,8 +33,28 @@ std::atomic<unsigned> fork_generation{0};
 // a cache miss, when a socket closes and when a thread exits; never on the wait fast path.
 std::mutex registry_mutex;
 std::vector<thread_context*> all_contexts;  // guarded by registry_mutex
+std::vector<thread_slot*> all_slots;        // guarded by registry_mutex
 
 }  // namespace
+
+// Which socket, if any, this thread is inside a call on. A thread is inside at most one call
+// at a time, so one slot per thread tells close() whether the descriptor is still in use:
+// entering a call costs one store instead of a shared counter's two atomic read-modify-writes.
+struct thread_slot {
+  thread_slot() {
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    all_slots.push_back(this);
+  }
+  thread_slot(const thread_slot&) = delete;
+  thread_slot& operator=(const thread_slot&) = delete;
+  ~thread_slot() {
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    all_slots.erase(std::remove(all_slots.begin(), all_slots.end(), this), all_slots.end());
+  }
+
+  std::atomic<const io_state*> in_use{nullptr};
+  bool dead = false;  // in a fork child: the slot of a thread that did not survive the fork
+};
 
 // The io_context a thread waits on. One per thread, not per socket: its three descriptors
 // (epoll, eventfd, timerfd) are the whole descriptor cost of sockmode.
@@ -154,6 +175,7 @@ struct thread_context {
 namespace {
 
 thread_local std::unique_ptr<thread_context> current_context;
+thread_local thread_slot current_slot;
 
 // fork() with the registry locked, so the child starts with consistent links. The forking
 // thread first drops its registrations while its epoll instance is still its own: the child
@@ -174,6 +196,9 @@ extern "C" void sockmode_after_fork_in_child() {
   // the parent's: never touch them again.
   for (thread_context* c : all_contexts) {
     if (c != current_context.get()) c->dead = true;
+  }
+  for (thread_slot* slot : all_slots) {
+    if (slot != &current_slot) slot->dead = true;
   }
   fork_generation.fetch_add(1, std::memory_order_relaxed);
   registry_mutex.unlock();
@@ -267,26 +292,24 @@ void io_state::set_descriptor(int fd) noexcept {
   fd_.store(fd, std::memory_order_release);
 }
 
-bool io_state::enter(error_code& ec) noexcept {
-  users_.fetch_add(1);  // seq_cst pairs with shut(): either it sees us, or we see closed_
-  if (closed_.load()) {
-    leave();
-    ec = boost::asio::error::bad_descriptor;
-    return false;
+thread_slot* io_state::enter(error_code& ec) noexcept {
+  if (!closed_.load(std::memory_order_relaxed)) {
+    thread_slot* slot = &current_slot;
+    slot->in_use.store(this);  // seq_cst, pairs with shut(): either it sees us, or we see closed_
+    if (!closed_.load()) {
+      if (fd_.load(std::memory_order_acquire) >= 0) return slot;
+      leave(slot);
+      ec = boost::asio::error::not_connected;  // never opened: CPython's ENOTCONN
+      return nullptr;
+    }
+    leave(slot);
   }
-  if (fd_.load(std::memory_order_acquire) < 0) {
-    leave();
-    ec = boost::asio::error::not_connected;  // never opened: CPython's ENOTCONN
-    return false;
-  }
-  return true;
+  ec = boost::asio::error::bad_descriptor;
+  return nullptr;
 }
 
-void io_state::leave() noexcept {
-  if (users_.fetch_sub(1) == 1 && closed_.load()) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    idle_.notify_all();
-  }
+void io_state::leave(thread_slot* slot) noexcept {
+  slot->in_use.store(nullptr, std::memory_order_release);
 }
 
 std::size_t io_state::perform(wait_type w, attempt_fn attempt, error_code& ec,
@@ -312,7 +335,8 @@ void io_state::wait(wait_type w, timeout_type timeout, error_code& ec) {
 
 std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
                           error_code& ec, bool deadline_from_start) {
-  if (!enter(ec)) return 0;
+  thread_slot* const slot = enter(ec);
+  if (slot == nullptr) return 0;
   const std::uint64_t generation = cancel_generation_.load(std::memory_order_acquire);
   // One deadline for the whole call: retries after a spurious wake-up, a signal or a partial
   // transfer keep it.
@@ -329,7 +353,7 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
     ec = await(fd_.load(std::memory_order_relaxed), w, deadline_ns, generation);
     if (ec) break;
   }
-  leave();
+  leave(slot);
   return n;
 }
 
@@ -379,9 +403,23 @@ void io_state::cancel() noexcept {
 void io_state::shut() noexcept {
   closed_.store(true);
   {
-    std::unique_lock<std::mutex> lock(mutex_);
+    // A wait that registers from now on sees closed_ and gives up.
+    std::lock_guard<std::mutex> lock(mutex_);
     abort_waiters();
-    idle_.wait(lock, [this] { return users_.load() == 0; });
+  }
+  // Until every thread has left its call on this socket: those in a syscall leave within
+  // microseconds, and waiting ones as soon as their abort is handled.
+  for (int round = 0;; ++round) {
+    bool in_use = false;
+    {
+      std::lock_guard<std::mutex> registry(registry_mutex);
+      for (const thread_slot* slot : all_slots) {
+        if (!slot->dead && slot->in_use.load() == this) in_use = true;
+      }
+    }
+    if (!in_use) break;
+    if (round < 16) std::this_thread::yield();
+    else std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
   // No call uses the descriptor now; take it out of every thread's cache before it is closed.
   std::lock_guard<std::mutex> registry(registry_mutex);

@@ -8,7 +8,6 @@
 #include <boost/system/error_code.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -18,6 +17,7 @@ namespace sockmode::detail {
 
 struct waiter;
 struct thread_context;
+struct thread_slot;
 
 // What the threads using one descriptor share: its mode, whether it may still be used, and
 // who is waiting on it. Lives behind a unique_ptr so its address is stable during calls.
@@ -60,8 +60,8 @@ class io_state {
  private:
   std::size_t run(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
                   boost::system::error_code& ec, bool deadline_from_start);
-  bool enter(boost::system::error_code& ec) noexcept;
-  void leave() noexcept;
+  thread_slot* enter(boost::system::error_code& ec) noexcept;
+  static void leave(thread_slot* slot) noexcept;
   boost::system::error_code await(int fd, wait_type w, std::int64_t deadline_ns,
                                   std::uint64_t cancel_generation);
   void abort_waiters();  // with mutex_ held
@@ -70,10 +70,8 @@ class io_state {
   std::atomic<int> fd_{-1};
   std::uint64_t key_ = 0;  // unique per descriptor set here: tells a reused number apart
   std::atomic<bool> closed_{false};
-  std::atomic<unsigned> users_{0};
   std::atomic<std::uint64_t> cancel_generation_{0};
   std::mutex mutex_;
-  std::condition_variable idle_;
   waiter* waiters_ = nullptr;  // guarded by mutex_
   // Thread contexts whose cache holds this descriptor; guarded by the registry mutex in
   // src/io_state.cpp.
