@@ -8,7 +8,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <linux/membarrier.h>
 #include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -34,6 +37,25 @@ std::atomic<unsigned> fork_generation{0};
 std::mutex registry_mutex;
 std::vector<thread_context*> all_contexts;  // guarded by registry_mutex
 std::vector<thread_slot*> all_slots;        // guarded by registry_mutex
+
+// The heavy half of an asymmetric fence (Linux membarrier): makes every running thread of this
+// process execute a full barrier. Registered once; where the kernel refuses, every thread
+// takes the light half's place with a full fence of its own and this is never called.
+bool register_heavy_fence() noexcept {
+  return ::syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
+const bool fast_owner_entry = register_heavy_fence();
+
+void heavy_fence() noexcept {
+  if (::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
+    // Registered, so this does not fail; were it to, a store buffer drains within
+    // nanoseconds, and a millisecond is a wide margin.
+    static std::atomic<int> barrier{0};
+    barrier.fetch_add(1);  // a full barrier on this CPU, at least
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
 
 }  // namespace
 
@@ -192,6 +214,7 @@ extern "C" void sockmode_before_fork() {
 extern "C" void sockmode_after_fork_in_parent() { registry_mutex.unlock(); }
 
 extern "C" void sockmode_after_fork_in_child() {
+  if (fast_owner_entry) register_heavy_fence();  // idempotent; in case it is not inherited
   // The other threads' contexts are memory without a thread, and their epoll instances are
   // the parent's: never touch them again.
   for (thread_context* c : all_contexts) {
@@ -295,7 +318,17 @@ void io_state::set_descriptor(int fd) noexcept {
 thread_slot* io_state::enter(error_code& ec) noexcept {
   if (!closed_.load(std::memory_order_relaxed)) {
     thread_slot* slot = &current_slot;
-    slot->in_use.store(this);  // seq_cst, pairs with shut(): either it sees us, or we see closed_
+    // Either shut() sees our slot, or we see closed_. The socket's owner (the first thread to
+    // use it) publishes with a plain store, and shut() from any other thread pays for it with
+    // membarrier(); every other thread uses a full fence here.
+    const thread_slot* owner = owner_.load(std::memory_order_relaxed);
+    if (owner == slot && fast_owner_entry) {
+      slot->in_use.store(this, std::memory_order_relaxed);
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+    } else {
+      if (owner == nullptr) owner_.compare_exchange_strong(owner, slot);
+      slot->in_use.store(this);
+    }
     if (!closed_.load()) {
       if (fd_.load(std::memory_order_acquire) >= 0) return slot;
       leave(slot);
@@ -402,6 +435,12 @@ void io_state::cancel() noexcept {
 
 void io_state::shut() noexcept {
   closed_.store(true);
+  const thread_slot* owner = owner_.load();
+  if (owner != nullptr && owner != &current_slot && fast_owner_entry) {
+    // The owner's slot store may still sit in its CPU's store buffer, and its load of closed_
+    // may already have happened: a barrier on every CPU running this process settles both.
+    heavy_fence();
+  }
   {
     // A wait that registers from now on sees closed_ and gives up.
     std::lock_guard<std::mutex> lock(mutex_);

@@ -612,36 +612,56 @@ BOOST_AUTO_TEST_CASE(close_from_another_thread_wakes_a_blocked_recv) {
   BOOST_TEST(!client.is_open());
 }
 
+namespace {
+
+// A connected pair whose client no thread has used yet: the first thread to make a call on it
+// becomes its owner, which enters calls on a cheaper path that close() must fence against.
+tcp_pair unowned_pair() {
+  static boost::asio::io_context context;  // outlives the sockets; never run
+  sockmode::tcp::acceptor listener(loopback());
+  boost::asio::ip::tcp::socket raw(context);
+  raw.connect(listener.local_endpoint());
+  sockmode::tcp::socket server = listener.accept();
+  return {sockmode::tcp::socket(std::move(raw)), std::move(server)};
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(close_racing_with_calls_never_touches_a_reused_descriptor) {
   // Repeatedly close a socket while another thread hammers it, then open a fresh socket
   // that is likely to get the same descriptor number: the late calls must fail cleanly
-  // and never read the new socket's data.
-  for (int round = 0; round < 50; ++round) {
-    auto [client, server] = connected_pair();
-    std::atomic<bool> stop{false};
-    std::thread hammer([&] {
-      char byte = 0;
-      error_code ec;
-      for (int i = 0; i < 100000 && !stop.load(); ++i) {
-        try {
-          client.settimeout(i % 2 == 0 ? sockmode::timeout_type(0ns)
-                                       : sockmode::timeout_type(1ms));
-        } catch (const boost::system::system_error&) {
-          break;  // closed
+  // and never read the new socket's data. Both when the closing thread owns the socket and
+  // when the hammering thread does.
+  for (const bool hammer_owns : {false, true}) {
+    for (int round = 0; round < 50; ++round) {
+      auto [client, server] = hammer_owns ? unowned_pair() : connected_pair();
+      std::atomic<bool> stop{false};
+      std::atomic<bool> started{false};
+      std::thread hammer([&] {
+        char byte = 0;
+        error_code ec;
+        for (int i = 0; i < 100000 && !stop.load(); ++i) {
+          try {
+            client.settimeout(i % 2 == 0 ? sockmode::timeout_type(0ns)
+                                         : sockmode::timeout_type(1ms));
+          } catch (const boost::system::system_error&) {
+            break;  // closed
+          }
+          client.recv(buffer(&byte, 1), ec);
+          started = true;
+          if (ec == asio_error::bad_descriptor) break;
         }
-        client.recv(buffer(&byte, 1), ec);
-        if (ec == asio_error::bad_descriptor) break;
-      }
-    });
-    std::this_thread::sleep_for(1ms);
-    client.close();
-    auto [other_client, other_server] = connected_pair();
-    other_server.sendall(buffer("q", 1));
-    stop = true;
-    hammer.join();
-    other_client.settimeout(2s);
-    char byte = 0;
-    BOOST_TEST(other_client.recv(buffer(&byte, 1)) == 1u);  // still there: nobody stole it
+      });
+      while (!started.load()) std::this_thread::yield();
+      client.close();
+      auto [other_client, other_server] = connected_pair();
+      other_server.sendall(buffer("q", 1));
+      stop = true;
+      hammer.join();
+      other_client.settimeout(2s);
+      char byte = 0;
+      BOOST_TEST(other_client.recv(buffer(&byte, 1)) == 1u);  // still there: nobody stole it
+    }
   }
 }
 
