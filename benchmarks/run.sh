@@ -69,7 +69,7 @@ fi
 
 if command -v gnuplot >/dev/null 2>&1; then
   gnuplot <<EOF
-set terminal svg size 1100,560 dynamic enhanced font "sans,11" background rgb "white"
+set terminal svg size 1100,620 dynamic enhanced font "sans,11" background rgb "white"
 set output "$out/chart.svg"
 set title "sockmode benchmarks: speed relative to raw POSIX blocking (1.0 = raw, higher is faster)\nloopback TCP, medians of interleaved runs; see summary.md"
 set datafile separator "\t"
@@ -81,8 +81,8 @@ set boxwidth 0.9
 set ylabel "relative speed (raw POSIX = 1.0)"
 set yrange [0:*]
 set grid ytics
-set key outside right top vertical noenhanced
-set xtics noenhanced
+set key outside bottom center horizontal maxrows 3 noenhanced
+set xtics noenhanced rotate by -12 offset -1,0
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dashtype 2 linecolor rgb "black"
 plot for [i=2:9] "$out/chart.dat" using i:xtic(1) title columnheader(i)
 EOF
