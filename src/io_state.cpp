@@ -35,8 +35,7 @@ std::atomic<unsigned> fork_generation{0};
 // io_state::registered_in_, thread_context::dead, and changes to any context's cache. Taken on
 // a cache miss, when a socket closes and when a thread exits; never on the wait fast path.
 std::mutex registry_mutex;
-std::vector<thread_context*> all_contexts;  // guarded by registry_mutex
-std::vector<thread_slot*> all_slots;        // guarded by registry_mutex
+std::vector<thread_slot*> all_slots;  // guarded by registry_mutex
 
 // The heavy half of an asymmetric fence (Linux membarrier): makes every running thread of this
 // process execute a full barrier. Registered once; where the kernel refuses, every thread
@@ -59,9 +58,11 @@ void heavy_fence() noexcept {
 
 }  // namespace
 
-// Which socket, if any, this thread is inside a call on. A thread is inside at most one call
-// at a time, so one slot per thread tells close() whether the descriptor is still in use:
-// entering a call costs one store instead of a shared counter's two atomic read-modify-writes.
+// What sockmode keeps per thread. Which socket, if any, the thread is inside a call on: a
+// thread is inside at most one call at a time, so one slot per thread tells close() whether
+// the descriptor is still in use, and entering a call costs one store instead of a shared
+// counter's two atomic read-modify-writes. And the thread's wait context, made by its first
+// wait, so that threads that never wait cost no descriptors.
 struct thread_slot {
   thread_slot() {
     std::lock_guard<std::mutex> registry(registry_mutex);
@@ -69,13 +70,11 @@ struct thread_slot {
   }
   thread_slot(const thread_slot&) = delete;
   thread_slot& operator=(const thread_slot&) = delete;
-  ~thread_slot() {
-    std::lock_guard<std::mutex> registry(registry_mutex);
-    all_slots.erase(std::remove(all_slots.begin(), all_slots.end(), this), all_slots.end());
-  }
+  ~thread_slot();
 
   std::atomic<const io_state*> in_use{nullptr};
-  bool dead = false;  // in a fork child: the slot of a thread that did not survive the fork
+  std::unique_ptr<thread_context> context;
+  bool dead = false;  // in a fork child: a thread that did not survive the fork
 };
 
 // The io_context a thread waits on. One per thread, not per socket: its three descriptors
@@ -95,22 +94,16 @@ struct thread_context {
   };
   static constexpr std::size_t cache_size = 8;
 
-  thread_context() {
+  explicit thread_context(const thread_slot& owner_thread) : thread(owner_thread) {
     cache.reserve(cache_size);
     for (std::size_t i = 0; i < cache_size; ++i) cache.emplace_back(io);
-    std::lock_guard<std::mutex> registry(registry_mutex);
-    all_contexts.push_back(this);
   }
   thread_context(const thread_context&) = delete;
   thread_context& operator=(const thread_context&) = delete;
   ~thread_context() {
     std::lock_guard<std::mutex> registry(registry_mutex);
-    {
-      std::lock_guard<std::mutex> lock(cache_mutex);
-      for (registration& r : cache) drop(r);
-    }
-    all_contexts.erase(std::remove(all_contexts.begin(), all_contexts.end(), this),
-                       all_contexts.end());
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    for (registration& r : cache) drop(r);
   }
 
   // The registration for `owner`'s descriptor, made on a miss (evicting the least recently
@@ -182,7 +175,7 @@ struct thread_context {
     });
   }
   unsigned fork_gen = fork_generation.load(std::memory_order_relaxed);
-  bool dead = false;  // in a fork child: the context of a thread that did not survive the fork
+  const thread_slot& thread;  // whose context this is
 
   // The wait in progress. Handlers carry the id of the wait they belong to, so a handler left
   // queued by an earlier wait (a cancelled descriptor wait, a late abort) is recognised and
@@ -194,9 +187,14 @@ struct thread_context {
   error_code ready_ec;
 };
 
+thread_slot::~thread_slot() {
+  context.reset();  // drops its registrations first
+  std::lock_guard<std::mutex> registry(registry_mutex);
+  all_slots.erase(std::remove(all_slots.begin(), all_slots.end(), this), all_slots.end());
+}
+
 namespace {
 
-thread_local std::unique_ptr<thread_context> current_context;
 thread_local thread_slot current_slot;
 
 // fork() with the registry locked, so the child starts with consistent links. The forking
@@ -205,9 +203,9 @@ thread_local thread_slot current_slot;
 // deregister one without also removing the parent's.
 extern "C" void sockmode_before_fork() {
   registry_mutex.lock();
-  if (current_context) {
-    std::lock_guard<std::mutex> lock(current_context->cache_mutex);
-    for (thread_context::registration& r : current_context->cache) current_context->drop(r);
+  if (thread_context* context = current_slot.context.get()) {
+    std::lock_guard<std::mutex> lock(context->cache_mutex);
+    for (thread_context::registration& r : context->cache) context->drop(r);
   }
 }
 
@@ -217,9 +215,6 @@ extern "C" void sockmode_after_fork_in_child() {
   if (fast_owner_entry) register_heavy_fence();  // idempotent; in case it is not inherited
   // The other threads' contexts are memory without a thread, and their epoll instances are
   // the parent's: never touch them again.
-  for (thread_context* c : all_contexts) {
-    if (c != current_context.get()) c->dead = true;
-  }
   for (thread_slot* slot : all_slots) {
     if (slot != &current_slot) slot->dead = true;
   }
@@ -228,9 +223,9 @@ extern "C" void sockmode_after_fork_in_child() {
 }
 
 thread_context& this_thread_context() {
-  std::unique_ptr<thread_context>& context = current_context;
+  std::unique_ptr<thread_context>& context = current_slot.context;
   if (!context) {
-    context = std::make_unique<thread_context>();
+    context = std::make_unique<thread_context>(current_slot);
   } else if (const unsigned gen = fork_generation.load(std::memory_order_relaxed);
              context->fork_gen != gen) {
     // A fresh epoll instance for the child; the cache is empty (see sockmode_before_fork).
@@ -464,7 +459,7 @@ void io_state::shut() noexcept {
   std::lock_guard<std::mutex> registry(registry_mutex);
   while (!registered_in_.empty()) {
     thread_context* context = registered_in_.back();
-    if (context->dead) registered_in_.pop_back();
+    if (context->thread.dead) registered_in_.pop_back();
     else context->drop_owner(*this);  // removes it from registered_in_
   }
 }
