@@ -222,10 +222,7 @@ BOOST_AUTO_TEST_CASE(socket_accepted_from_non_blocking_listener_waits_for_data) 
   listener.setblocking(false);
   sockmode::tcp::socket client = connect_client(listener);
   sockmode::tcp::socket server = listener.accept();
-  std::thread sender([&] {
-    std::this_thread::sleep_for(150ms);
-    client.sendall(boost::asio::buffer("late", 4));
-  });
+  std::thread sender = test::send_later(client, 150ms, "late");
   char data[4] = {};
   error_code ec;
   std::size_t n = 0;
@@ -244,10 +241,7 @@ BOOST_AUTO_TEST_CASE(socket_accepted_from_timeout_listener_does_not_time_out) {
   listener.settimeout(100ms);
   sockmode::tcp::socket client = connect_client(listener);
   sockmode::tcp::socket server = listener.accept();
-  std::thread sender([&] {
-    std::this_thread::sleep_for(400ms);
-    client.sendall(boost::asio::buffer("late", 4));
-  });
+  std::thread sender = test::send_later(client, 400ms, "late");
   char data[4] = {};
   error_code ec;
   const auto took = test::elapsed([&] { server.recv(boost::asio::buffer(data), ec); });

@@ -199,10 +199,7 @@ BOOST_AUTO_TEST_CASE(recv_returns_queued_data_in_every_mode) {
 
 BOOST_AUTO_TEST_CASE(blocking_recv_waits_until_data_arrives) {
   auto [client, server] = connected_pair();
-  std::thread peer([&server] {
-    std::this_thread::sleep_for(150ms);
-    server.sendall(buffer(std::string("late")));
-  });
+  std::thread peer = send_later(server, 150ms, "late");
   std::string got;
   const seconds took = elapsed([&] { got = recv_string(client); });
   peer.join();
@@ -213,10 +210,7 @@ BOOST_AUTO_TEST_CASE(blocking_recv_waits_until_data_arrives) {
 BOOST_AUTO_TEST_CASE(timeout_mode_recv_returns_data_arriving_before_the_deadline) {
   auto [client, server] = connected_pair();
   client.settimeout(3s);
-  std::thread peer([&server] {
-    std::this_thread::sleep_for(100ms);
-    server.sendall(buffer(std::string("in time")));
-  });
+  std::thread peer = send_later(server, 100ms, "in time");
   const std::string got = recv_string(client);
   peer.join();
   BOOST_TEST(got == "in time");

@@ -107,10 +107,7 @@ BOOST_AUTO_TEST_CASE(stream_recv_waits_for_data_sent_later_in_timeout_mode) {
   const temp_path path;
   auto [client, server] = connected_local_pair(path);
   server.settimeout(5s);
-  std::thread sender([&] {
-    std::this_thread::sleep_for(150ms);
-    client.sendall(asio::buffer(std::string("hello")));
-  });
+  std::thread sender = test::send_later(client, 150ms, "hello");
   char data[32] = {};
   error_code ec;
   std::size_t n = 0;

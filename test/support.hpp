@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
+#include <thread>
 #include <ostream>
 #include <utility>
 #include <vector>
@@ -45,6 +47,16 @@ seconds elapsed(F&& f) {
   const auto start = clock::now();
   std::forward<F>(f)();
   return clock::now() - start;
+}
+
+// Sends `data` on `socket` after `delay`, from a new thread the caller joins.
+template <class Socket>
+std::thread send_later(Socket& socket, std::chrono::milliseconds delay, std::string data) {
+  return std::thread([&socket, delay, data = std::move(data)] {
+    std::this_thread::sleep_for(delay);
+    boost::system::error_code ec;  // the receiving side's assertions report a failure
+    socket.sendall(boost::asio::buffer(data), ec);
+  });
 }
 
 // Fills `socket`'s send buffer until a non-blocking send would block; returns bytes queued.
