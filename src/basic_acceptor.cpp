@@ -4,6 +4,7 @@
 
 #include "home_context.hpp"
 
+#include <cerrno>
 #include <utility>
 
 namespace sockmode {
@@ -23,13 +24,16 @@ basic_acceptor<Protocol>::basic_acceptor(const endpoint_type& endpoint, int back
   if (ec) detail::throw_error(ec, "bind");
   acceptor_.listen(backlog, ec);
   if (ec) detail::throw_error(ec, "listen");
-  adopt();
+  adopt(ec);
+  if (ec) detail::throw_error(ec, "listen");
 }
 
 template <class Protocol>
 basic_acceptor<Protocol>::basic_acceptor(next_layer_type&& acceptor)
     : acceptor_(std::move(acceptor)) {
-  if (acceptor_.is_open()) adopt();
+  error_code ec;
+  if (acceptor_.is_open()) adopt(ec);
+  if (ec) detail::throw_error(ec, "listen");
 }
 
 template <class Protocol>
@@ -50,11 +54,12 @@ basic_acceptor<Protocol>::~basic_acceptor() {
 }
 
 template <class Protocol>
-void basic_acceptor<Protocol>::adopt() {
-  error_code ec;
+void basic_acceptor<Protocol>::adopt(error_code& ec) {
   acceptor_.non_blocking(true, ec);
-  if (ec) detail::throw_error(ec, "listen");
-  state_->set_descriptor(acceptor_.native_handle());
+  // Otherwise Asio's accept retries ECONNABORTED and EPROTO itself with a poll that has no
+  // deadline; here they come back and are retried under the mode instead.
+  if (!ec) acceptor_.set_option(boost::asio::socket_base::enable_connection_aborted(true), ec);
+  if (!ec) state_->set_descriptor(acceptor_.native_handle());
 }
 
 template <class Protocol>
@@ -91,6 +96,9 @@ auto basic_acceptor<Protocol>::accept_into(endpoint_type* peer, error_code& ec) 
       [&](error_code& e) -> std::size_t {
         if (peer != nullptr) acceptor_.accept(accepted, *peer, e);
         else acceptor_.accept(accepted, e);
+        // A connection that died in the queue: wait for the next one, as Asio does.
+        if (e == boost::asio::error::connection_aborted || e.value() == EPROTO)
+          e = boost::asio::error::would_block;
         return 0;
       },
       ec);
@@ -120,9 +128,10 @@ void basic_acceptor<Protocol>::close() {
 
 template <class Protocol>
 void basic_acceptor<Protocol>::close(error_code& ec) {
-  state_->shut();
   ec = {};
-  if (acceptor_.is_open()) acceptor_.close(ec);
+  state_->shut([&] {
+    if (acceptor_.is_open()) acceptor_.close(ec);
+  });
 }
 
 template <class Protocol>
@@ -135,7 +144,15 @@ auto basic_acceptor<Protocol>::local_endpoint() const -> endpoint_type {
 
 template <class Protocol>
 auto basic_acceptor<Protocol>::local_endpoint(error_code& ec) const -> endpoint_type {
-  return acceptor_.local_endpoint(ec);
+  endpoint_type endpoint;
+  state_->perform(
+      wait_type::wait_read,
+      [&](error_code& e) -> std::size_t {
+        endpoint = acceptor_.local_endpoint(e);
+        return 0;
+      },
+      ec);
+  return endpoint;
 }
 
 template class basic_acceptor<boost::asio::ip::tcp>;

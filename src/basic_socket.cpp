@@ -22,13 +22,15 @@ basic_socket<Protocol>::basic_socket(const Protocol& protocol)
     : socket_(detail::home_context()) {
   error_code ec;
   socket_.open(protocol, ec);
+  if (!ec) adopt(ec);
   if (ec) detail::throw_error(ec, "socket");
-  adopt();
 }
 
 template <class Protocol>
 basic_socket<Protocol>::basic_socket(next_layer_type&& socket) : socket_(std::move(socket)) {
-  if (socket_.is_open()) adopt();
+  error_code ec;
+  if (socket_.is_open()) adopt(ec);
+  if (ec) detail::throw_error(ec, "socket");
 }
 
 template <class Protocol>
@@ -49,13 +51,21 @@ basic_socket<Protocol>::~basic_socket() {
 }
 
 template <class Protocol>
-void basic_socket<Protocol>::adopt() {
-  error_code ec;
+void basic_socket<Protocol>::adopt(error_code& ec) {
   // User-level non-blocking: Asio's synchronous calls then make exactly one syscall and
   // report would_block, which is what the wait path builds on.
   socket_.non_blocking(true, ec);
-  if (ec) detail::throw_error(ec, "socket");
-  state_->set_descriptor(socket_.native_handle());
+  if (!ec) state_->set_descriptor(socket_.native_handle());
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::open_for(const endpoint_type& endpoint, error_code& ec) {
+  state_->open(
+      [&](error_code& e) {
+        socket_.open(endpoint.protocol(), e);
+        if (!e) adopt(e);
+      },
+      ec);
 }
 
 template <class Protocol>
@@ -67,15 +77,9 @@ void basic_socket<Protocol>::bind(const endpoint_type& endpoint) {
 
 template <class Protocol>
 void basic_socket<Protocol>::bind(const endpoint_type& endpoint, error_code& ec) {
-  if (state_->closed()) {
-    ec = boost::asio::error::bad_descriptor;
-    return;
-  }
-  if (!socket_.is_open()) {
-    socket_.open(endpoint.protocol(), ec);
-    if (ec) return;
-    adopt();
-  }
+  open_for(endpoint, ec);
+  if (ec) return;
+  // Never would-block; perform() is the guard against a concurrent close().
   state_->perform(
       wait_type::wait_write,
       [&](error_code& e) -> std::size_t {
@@ -94,15 +98,8 @@ void basic_socket<Protocol>::connect(const endpoint_type& endpoint) {
 
 template <class Protocol>
 void basic_socket<Protocol>::connect(const endpoint_type& endpoint, error_code& ec) {
-  if (state_->closed()) {
-    ec = boost::asio::error::bad_descriptor;
-    return;
-  }
-  if (!socket_.is_open()) {
-    socket_.open(endpoint.protocol(), ec);
-    if (ec) return;
-    adopt();
-  }
+  open_for(endpoint, ec);
+  if (ec) return;
   // Asio's own connect would poll without a deadline, so the syscall is made here. Once this
   // call has started the handshake, connecting again reports how it went: 0 when it completed,
   // EALREADY while still in progress, or the kernel's error. A mode that would wait asks once
@@ -114,10 +111,16 @@ void basic_socket<Protocol>::connect(const endpoint_type& endpoint, error_code& 
     if (::connect(socket_.native_handle(), endpoint.data(),
                   static_cast<socklen_t>(endpoint.size())) == 0) {
       e = {};
-    } else if (errno == EINPROGRESS || errno == EAGAIN || (started && errno == EALREADY)) {
+    } else if (errno == EINPROGRESS || (started && errno == EALREADY)) {
       e = boost::asio::error::would_block;
     } else if (started && errno == EISCONN) {
       e = {};
+    } else if (errno == EAGAIN) {
+      // A full Unix backlog or no free local port: not a connect in progress, and nothing
+      // would signal readiness, so it fails at once, as in CPython. Reported in the generic
+      // category, which still matches errc::resource_unavailable_try_again, so that the wait
+      // path does not take it for would_block.
+      e = error_code(EAGAIN, boost::system::generic_category());
     } else {
       e = error_code(errno, boost::system::system_category());
     }
@@ -183,19 +186,23 @@ void basic_socket<Protocol>::close() {
 
 template <class Protocol>
 void basic_socket<Protocol>::close(error_code& ec) {
-  state_->shut();
   ec = {};
-  if (socket_.is_open()) socket_.close(ec);
+  state_->shut([&] {
+    if (socket_.is_open()) socket_.close(ec);
+  });
 }
 
 template <class Protocol>
 typename basic_socket<Protocol>::next_layer_type basic_socket<Protocol>::release() {
-  state_->shut();
-  if (socket_.is_open()) {
-    error_code ignored;
-    socket_.non_blocking(false, ignored);
-  }
-  return std::move(socket_);
+  next_layer_type released(socket_.get_executor());
+  state_->shut([&] {
+    if (socket_.is_open()) {
+      error_code ignored;
+      socket_.non_blocking(false, ignored);
+    }
+    released = std::move(socket_);
+  });
+  return released;
 }
 
 template <class Protocol>
@@ -209,7 +216,15 @@ typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::local_end
 template <class Protocol>
 typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::local_endpoint(
     error_code& ec) const {
-  return socket_.local_endpoint(ec);
+  endpoint_type endpoint;
+  state_->perform(
+      wait_type::wait_read,
+      [&](error_code& e) -> std::size_t {
+        endpoint = socket_.local_endpoint(e);
+        return 0;
+      },
+      ec);
+  return endpoint;
 }
 
 template <class Protocol>
@@ -223,7 +238,15 @@ typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::remote_en
 template <class Protocol>
 typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::remote_endpoint(
     error_code& ec) const {
-  return socket_.remote_endpoint(ec);
+  endpoint_type endpoint;
+  state_->perform(
+      wait_type::wait_read,
+      [&](error_code& e) -> std::size_t {
+        endpoint = socket_.remote_endpoint(e);
+        return 0;
+      },
+      ec);
+  return endpoint;
 }
 
 template class basic_socket<boost::asio::ip::tcp>;

@@ -14,7 +14,7 @@ namespace {
 io_state& closed_state() {
   static io_state* const state = [] {
     auto* s = new io_state(std::nullopt);
-    s->shut();
+    s->shut([] {});
     return s;
   }();
   return *state;

@@ -30,26 +30,31 @@ using clock = std::chrono::steady_clock;
 
 std::atomic<unsigned> fork_generation{0};
 
-
 // Guards the links between sockets and the thread contexts that hold their registrations:
 // io_state::registered_in_, thread_context::dead, and changes to any context's cache. Taken on
 // a cache miss, when a socket closes and when a thread exits; never on the wait fast path.
 std::mutex registry_mutex;
-std::vector<thread_slot*> all_slots;  // guarded by registry_mutex
+// Never destroyed: a socket in static storage may be closed after this file's statics are gone.
+std::vector<thread_slot*>& all_slots = *new std::vector<thread_slot*>;  // guarded by registry_mutex
+
+constexpr std::size_t lock_count = 16;
+std::mutex socket_locks[lock_count];
 
 // The heavy half of an asymmetric fence (Linux membarrier): makes every running thread of this
 // process execute a full barrier. Registered once; where the kernel refuses, every thread
 // takes the light half's place with a full fence of its own and this is never called.
 bool register_heavy_fence() noexcept {
-  return ::syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+  return ::syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+         ::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
 const bool fast_owner_entry = register_heavy_fence();
 
 void heavy_fence() noexcept {
   if (::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
-    // Registered, so this does not fail; were it to, a store buffer drains within
-    // nanoseconds, and a millisecond is a wide margin.
+    // Not expected to run: registration proved the call works, and it has no other failure
+    // mode. Should it fail anyway, this is a timing argument, not a guarantee: store buffers
+    // drain within nanoseconds, and a millisecond is a wide margin.
     static std::atomic<int> barrier{0};
     barrier.fetch_add(1);  // a full barrier on this CPU, at least
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -94,7 +99,7 @@ struct thread_context {
   };
   static constexpr std::size_t cache_size = 8;
 
-  explicit thread_context(const thread_slot& owner_thread) : thread(owner_thread) {
+  explicit thread_context(const thread_slot& thread) : owner_thread(thread) {
     cache.reserve(cache_size);
     for (std::size_t i = 0; i < cache_size; ++i) cache.emplace_back(io);
   }
@@ -175,7 +180,7 @@ struct thread_context {
     });
   }
   unsigned fork_gen = fork_generation.load(std::memory_order_relaxed);
-  const thread_slot& thread;  // whose context this is
+  const thread_slot& owner_thread;  // whose context this is
 
   // The wait in progress. Handlers carry the id of the wait they belong to, so a handler left
   // queued by an earlier wait (a cancelled descriptor wait, a late abort) is recognised and
@@ -197,11 +202,14 @@ namespace {
 
 thread_local thread_slot current_slot;
 
-// fork() with the registry locked, so the child starts with consistent links. The forking
-// thread first drops its registrations while its epoll instance is still its own: the child
-// shares that instance until notify_fork, and could neither re-register a registration nor
-// deregister one without also removing the parent's.
+// fork() with every socket lock and the registry held, so the child inherits none of them
+// locked by a thread that does not exist there. The forking thread also drops its
+// registrations while its epoll instance is still its own: the child shares that instance
+// until notify_fork, and could neither re-register a registration nor deregister one without
+// also removing the parent's.
 extern "C" void sockmode_before_fork() {
+  static_cast<void>(current_slot);  // made now: its constructor takes the registry mutex
+  for (std::mutex& m : socket_locks) m.lock();
   registry_mutex.lock();
   if (thread_context* context = current_slot.context.get()) {
     std::lock_guard<std::mutex> lock(context->cache_mutex);
@@ -209,7 +217,12 @@ extern "C" void sockmode_before_fork() {
   }
 }
 
-extern "C" void sockmode_after_fork_in_parent() { registry_mutex.unlock(); }
+void unlock_after_fork() {
+  registry_mutex.unlock();
+  for (std::mutex& m : socket_locks) m.unlock();
+}
+
+extern "C" void sockmode_after_fork_in_parent() { unlock_after_fork(); }
 
 extern "C" void sockmode_after_fork_in_child() {
   if (fast_owner_entry) register_heavy_fence();  // idempotent; in case it is not inherited
@@ -219,7 +232,7 @@ extern "C" void sockmode_after_fork_in_child() {
     if (slot != &current_slot) slot->dead = true;
   }
   fork_generation.fetch_add(1, std::memory_order_relaxed);
-  registry_mutex.unlock();
+  unlock_after_fork();
 }
 
 thread_context& this_thread_context() {
@@ -244,8 +257,8 @@ bool would_block(const error_code& ec) noexcept {
   return ec == boost::asio::error::would_block || ec == boost::asio::error::try_again;
 }
 
-// Waits on `context` until `fd` is ready for `w`, the deadline passes (-1: none), or another
-// thread aborts the wait (`context.wait_id` was set by the caller).
+// Waits on `context` until `entry` is ready for `w`, the deadline passes (-1: none), or another
+// thread aborts the wait; `context.wait_id` is this wait's, set by the caller.
 error_code wait_ready(thread_context& context, thread_context::registration& entry,
                       io_state::wait_type w, std::int64_t deadline_ns) {
 
@@ -268,7 +281,6 @@ error_code wait_ready(thread_context& context, thread_context::registration& ent
   // A descriptor wait still pending completes later as a stale handler; nothing waits for it.
   if (!context.ready) entry.descriptor.cancel();
   context.deadline_ns = -1;
-  ++context.wait_id;
 
   // Ready wins over a deadline or abort that came at the same moment: the caller retries.
   if (context.ready) return context.ready_ec;
@@ -388,9 +400,11 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
 error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
                            std::uint64_t cancel_generation) {
   thread_context& context = this_thread_context();
-  waiter self{&context, context.wait_id, nullptr};
+  // A new id for every await, published before anything can be posted for it: a handler meant
+  // for an earlier await, even one that ended before it waited, is ignored.
+  waiter self{&context, ++context.wait_id, nullptr};
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> guard(lock());
     if (closed_.load() || cancel_generation_.load() != cancel_generation)
       return boost::asio::error::operation_aborted;
     self.next = waiters_;
@@ -402,7 +416,7 @@ error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
   } else if (thread_context::registration* entry = context.acquire(*this, fd, key_, ec)) {
     ec = wait_ready(context, *entry, w, deadline_ns);
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> guard(lock());
   for (waiter** link = &waiters_; *link != nullptr; link = &(*link)->next) {
     if (*link == &self) {
       *link = self.next;
@@ -416,6 +430,7 @@ void io_state::abort_waiters() {
   // Each waiter's context is run only by its own thread; the abort travels there as a posted
   // handler, which ignores itself if that thread has moved on to another wait.
   for (waiter* w = waiters_; w != nullptr; w = w->next) {
+    if (w->context->owner_thread.dead) continue;  // a fork child's view of a parent thread
     boost::asio::post(w->context->io, [context = w->context, id = w->id] {
       if (context->wait_id == id) context->aborted = true;
     });
@@ -423,12 +438,26 @@ void io_state::abort_waiters() {
 }
 
 void io_state::cancel() noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> guard(lock());
   cancel_generation_.fetch_add(1);
   abort_waiters();
 }
 
-void io_state::shut() noexcept {
+std::mutex& io_state::lock() const noexcept {
+  return socket_locks[(reinterpret_cast<std::uintptr_t>(this) / alignof(io_state)) % lock_count];
+}
+
+void io_state::open(function_ref<void(error_code&)> open_descriptor, error_code& ec) {
+  std::lock_guard<std::mutex> guard(lock());
+  if (closed_.load()) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
+  ec = {};
+  if (fd_.load(std::memory_order_relaxed) < 0) open_descriptor(ec);
+}
+
+void io_state::shut(function_ref<void()> close_descriptor) noexcept {
   closed_.store(true);
   const thread_slot* owner = owner_.load();
   if (owner != nullptr && owner != &current_slot && fast_owner_entry) {
@@ -438,7 +467,7 @@ void io_state::shut() noexcept {
   }
   {
     // A wait that registers from now on sees closed_ and gives up.
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> guard(lock());
     abort_waiters();
   }
   // Until every thread has left its call on this socket: those in a syscall leave within
@@ -455,12 +484,20 @@ void io_state::shut() noexcept {
     if (round < 16) std::this_thread::yield();
     else std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
-  // No call uses the descriptor now; take it out of every thread's cache before it is closed.
-  std::lock_guard<std::mutex> registry(registry_mutex);
-  while (!registered_in_.empty()) {
-    thread_context* context = registered_in_.back();
-    if (context->thread.dead) registered_in_.pop_back();
-    else context->drop_owner(*this);  // removes it from registered_in_
+  {
+    // No call uses the descriptor now; take it out of every thread's cache before it is closed.
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    while (!registered_in_.empty()) {
+      thread_context* context = registered_in_.back();
+      if (context->owner_thread.dead) registered_in_.pop_back();
+      else context->drop_owner(*this);  // removes it from registered_in_
+    }
+  }
+  // A second closer waits here until the first has closed the descriptor.
+  std::lock_guard<std::mutex> guard(lock());
+  if (!descriptor_closed_) {
+    descriptor_closed_ = true;
+    close_descriptor();
   }
 }
 

@@ -592,6 +592,47 @@ BOOST_AUTO_TEST_CASE(cancel_wakes_both_reader_and_writer) {
   BOOST_TEST((write_ec == asio_error::operation_aborted));
 }
 
+BOOST_AUTO_TEST_CASE(a_cancel_racing_with_a_timeout_never_aborts_a_later_wait) {
+  // Cancels aimed at waits on `a` that ended (timed out) before they could be delivered must
+  // not abort the thread's next, unrelated wait on `b`.
+  auto [a, a_peer] = connected_pair();
+  auto [b, b_peer] = connected_pair();
+  a.settimeout(1ns);
+  std::atomic<bool> done{false};
+  std::thread canceller([&] {
+    for (int i = 0; i < 200000 && !done.load(); ++i) a.cancel();
+  });
+  char byte = 0;
+  error_code ec;
+  for (int i = 0; i < 5000; ++i) a.recv(buffer(&byte, 1), ec);
+  done = true;
+  canceller.join();
+  b.settimeout(200ms);
+  const seconds took = elapsed([&] { b.recv(buffer(&byte, 1), ec); });
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  BOOST_TEST(took.count() >= 0.15);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_close_calls_close_the_descriptor_once) {
+  for (int round = 0; round < 300; ++round) {
+    auto [client, server] = connected_pair();
+    std::atomic<int> ready{0};
+    error_code first;
+    error_code second;
+    auto closer = [&](error_code& ec) {
+      ++ready;
+      while (ready.load() < 2) std::this_thread::yield();
+      client.close(ec);
+    };
+    std::thread other([&] { closer(second); });
+    closer(first);
+    other.join();
+    BOOST_TEST(!first);
+    BOOST_TEST(!second);
+    BOOST_TEST(!client.is_open());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(close_from_another_thread_wakes_a_blocked_recv) {
   auto [client, server] = connected_pair();
   error_code ec;
@@ -781,6 +822,64 @@ BOOST_AUTO_TEST_CASE(child_keeps_using_its_sockets_after_fork) {
   client.settimeout(100ms);
   client.recv(buffer(&byte, 1), ec);
   BOOST_TEST((ec == sockmode::error::timeout));
+}
+
+BOOST_AUTO_TEST_CASE(fork_from_a_thread_that_never_made_a_call_does_not_hang) {
+  // The fork handlers run in the forking thread; one that never used sockmode must not
+  // deadlock on its own first use of sockmode's per-thread state. Run in a child process with
+  // an alarm, so a hang fails the test instead of stalling it.
+  sockmode::tcp::socket opened(sockmode::tcp::protocol::v4());  // the handlers are installed
+  char byte = 0;
+  error_code ec;
+  opened.recv(buffer(&byte, 1), ec);  // this thread has made a call: only `fresh` below has not
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    ::alarm(10);
+    int verdict = 1;
+    std::thread fresh([&verdict] {
+      const pid_t grandchild = ::fork();
+      if (grandchild == 0) ::_exit(0);
+      int status = 0;
+      if (grandchild > 0 && ::waitpid(grandchild, &status, 0) == grandchild && WIFEXITED(status))
+        verdict = 0;
+    });
+    fresh.join();
+    ::_exit(verdict);
+  }
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_TEST(WIFEXITED(status));  // not killed by its alarm
+  BOOST_TEST(WEXITSTATUS(status) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(child_can_close_a_socket_another_parent_thread_was_waiting_on) {
+  // A thread keeps waiting (and timing out) on `a` while the main thread forks: whatever lock
+  // that thread held at the fork, the child must still be able to close `a`.
+  auto [a, a_peer] = connected_pair();
+  a.settimeout(1ns);
+  std::atomic<bool> done{false};
+  std::thread spinner([&] {
+    char byte = 0;
+    error_code ec;
+    for (int i = 0; i < 10000000 && !done.load(); ++i) a.recv(buffer(&byte, 1), ec);
+  });
+  int hung = 0;
+  for (int i = 0; i < 40; ++i) {
+    const pid_t child = ::fork();
+    BOOST_REQUIRE(child >= 0);
+    if (child == 0) {
+      ::alarm(5);
+      a.close();
+      ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++hung;
+  }
+  done = true;
+  spinner.join();
+  BOOST_TEST(hung == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

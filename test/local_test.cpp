@@ -237,3 +237,20 @@ BOOST_AUTO_TEST_CASE(datagram_receive_from_times_out_then_still_receives) {
   BOOST_TEST(!ec, ec.message());
   BOOST_TEST(std::string(data, n) == "after");
 }
+
+BOOST_AUTO_TEST_CASE(stream_connect_to_a_full_backlog_fails_at_once_instead_of_spinning) {
+  // A full Unix backlog answers EAGAIN, which no readiness event would ever end: CPython
+  // raises it at once, and so does sockmode, in every mode.
+  const temp_path path;
+  sockmode::local::stream_acceptor listener(stream_endpoint(path.str()), 0);
+  sockmode::local::stream_socket pending;
+  pending.setblocking(false);
+  static_cast<void>(pending.connect_ex(stream_endpoint(path.str())));
+  sockmode::local::stream_socket late;
+  late.settimeout(2s);
+  error_code ec;
+  const auto took = test::elapsed([&] { ec = late.connect_ex(stream_endpoint(path.str())); });
+  BOOST_TEST((ec == std::errc::resource_unavailable_try_again), ec.message());
+  BOOST_TEST((ec != asio::error::would_block));  // not a connect in progress
+  BOOST_TEST(took.count() < 1.0);
+}

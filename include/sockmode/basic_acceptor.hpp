@@ -59,7 +59,7 @@ class basic_acceptor : public detail::io_object, public boost::asio::socket_base
   next_layer_type& next_layer() noexcept { return acceptor_; }
 
  private:
-  void adopt();
+  void adopt(boost::system::error_code& ec);
   socket_type accept_into(endpoint_type* peer, boost::system::error_code& ec);
 
   next_layer_type acceptor_;

@@ -97,10 +97,14 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   }
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
-    if (empty(buffers)) return ec = {}, 0;
-    return state_->perform(wait_type::wait_read,
-                           [&](boost::system::error_code& e) { return socket_.receive(buffers, 0, e); },
-                           ec);
+    const bool nothing_to_read = empty(buffers);  // never waits, as CPython's recv(0)
+    return state_->perform(
+        wait_type::wait_read,
+        [&](boost::system::error_code& e) -> std::size_t {
+          if (nothing_to_read) return e = {}, 0;
+          return socket_.receive(buffers, 0, e);
+        },
+        ec);
   }
 
   /// Asio's SyncWriteStream: writes at least one byte.
@@ -113,9 +117,9 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   }
   template <class ConstBufferSequence>
   std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
-    return state_->perform(wait_type::wait_write,
-                           [&](boost::system::error_code& e) { return socket_.send(buffers, 0, e); },
-                           ec);
+    return state_->perform(
+        wait_type::wait_write,
+        [&](boost::system::error_code& e) { return socket_.send(buffers, 0, e); }, ec);
   }
 
   /// Python's `recv`: as `read_some`, but returns 0 at end of stream instead of failing.
@@ -261,7 +265,8 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
     rest.erase(rest.begin(), sent_whole);
     if (n != 0) rest.front() += n;
   }
-  void adopt();  // puts an open next_layer under sockmode's rules
+  void adopt(boost::system::error_code& ec);  // puts an open next_layer under sockmode's rules
+  void open_for(const endpoint_type& endpoint, boost::system::error_code& ec);
 
   next_layer_type socket_;
 };

@@ -6,7 +6,6 @@
 
 #include <boost/system/error_code.hpp>
 
-
 namespace sockmode::detail {
 
 [[noreturn]] void throw_error(const boost::system::error_code& ec, const char* what,

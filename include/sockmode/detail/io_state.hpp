@@ -20,7 +20,7 @@ struct thread_context;
 struct thread_slot;
 
 // What the threads using one descriptor share: its mode, whether it may still be used, and
-// who is waiting on it. Lives behind a unique_ptr so its address is stable during calls.
+// who is waiting on it. Heap-allocated by io_object, so its address is stable during calls.
 class io_state {
  public:
   using wait_type = boost::asio::socket_base::wait_type;
@@ -52,10 +52,16 @@ class io_state {
   // Fails the calls waiting right now with operation_aborted.
   void cancel() noexcept;
 
-  // Stops new calls (they fail with bad_descriptor), aborts waiting ones, and returns once
-  // no thread uses the descriptor any more: only then may it be closed or handed over, so a
-  // reused descriptor number is never touched by a late call.
-  void shut() noexcept;
+  // Runs `open_descriptor` (which opens and calls set_descriptor) unless the state is
+  // closed, serialised with shut(): a lazy open racing with close() never leaks or reopens.
+  void open(function_ref<void(boost::system::error_code&)> open_descriptor,
+            boost::system::error_code& ec);
+
+  // Stops new calls (they fail with bad_descriptor), aborts waiting ones, waits until no
+  // thread uses the descriptor any more, and only then runs `close_descriptor`, once however
+  // many threads call shut(): a reused descriptor number is never touched by a late call,
+  // and two concurrent close() calls never close it twice.
+  void shut(function_ref<void()> close_descriptor) noexcept;
 
  private:
   std::size_t run(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
@@ -64,7 +70,10 @@ class io_state {
   static void leave(thread_slot* slot) noexcept;
   boost::system::error_code await(int fd, wait_type w, std::int64_t deadline_ns,
                                   std::uint64_t cancel_generation);
-  void abort_waiters();  // with mutex_ held
+  void abort_waiters();  // with lock() held
+  // A mutex from a fixed set shared by all sockets, so that fork() can hold them all and the
+  // child never inherits one locked by a thread that did not survive.
+  std::mutex& lock() const noexcept;
 
   std::atomic<std::int64_t> timeout_ns_;  // -1 blocking, 0 non-blocking, > 0 timeout
   std::atomic<int> fd_{-1};
@@ -72,8 +81,8 @@ class io_state {
   std::atomic<bool> closed_{false};
   std::atomic<const thread_slot*> owner_{nullptr};  // the first thread to enter a call
   std::atomic<std::uint64_t> cancel_generation_{0};
-  std::mutex mutex_;
-  waiter* waiters_ = nullptr;  // guarded by mutex_
+  waiter* waiters_ = nullptr;          // guarded by lock()
+  bool descriptor_closed_ = false;     // guarded by lock()
   // Thread contexts whose cache holds this descriptor; guarded by the registry mutex in
   // src/io_state.cpp.
   std::vector<thread_context*> registered_in_;
