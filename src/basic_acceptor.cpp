@@ -4,6 +4,8 @@
 
 #include "home_context.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <utility>
 
@@ -16,16 +18,21 @@ basic_acceptor<Protocol>::basic_acceptor(const endpoint_type& endpoint, int back
                                          bool reuse)
     : acceptor_(detail::home_context()) {
   error_code ec;
-  acceptor_.open(endpoint.protocol(), ec);
+  const Protocol protocol = endpoint.protocol();
+  const int fd = detail::open_socket(protocol.family(), protocol.type(), protocol.protocol(), ec);
   if (ec) detail::throw_error(ec, "socket");
+  acceptor_.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    detail::throw_error(ec, "socket");
+  }
   if (reuse) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
   if (ec) detail::throw_error(ec, "setsockopt");
   acceptor_.bind(endpoint, ec);
   if (ec) detail::throw_error(ec, "bind");
   acceptor_.listen(backlog, ec);
   if (ec) detail::throw_error(ec, "listen");
-  adopt(ec);
-  if (ec) detail::throw_error(ec, "listen");
+  state_->set_descriptor(fd);
 }
 
 template <class Protocol>
@@ -55,10 +62,7 @@ basic_acceptor<Protocol>::~basic_acceptor() {
 
 template <class Protocol>
 void basic_acceptor<Protocol>::adopt(error_code& ec) {
-  acceptor_.non_blocking(true, ec);
-  // Otherwise Asio's accept retries ECONNABORTED and EPROTO itself with a poll that has no
-  // deadline; here they come back and are retried under the mode instead.
-  if (!ec) acceptor_.set_option(boost::asio::socket_base::enable_connection_aborted(true), ec);
+  acceptor_.native_non_blocking(true, ec);
   if (!ec) state_->set_descriptor(acceptor_.native_handle());
 }
 
@@ -90,12 +94,14 @@ auto basic_acceptor<Protocol>::accept(endpoint_type& peer, error_code& ec) -> so
 
 template <class Protocol>
 auto basic_acceptor<Protocol>::accept_into(endpoint_type* peer, error_code& ec) -> socket_type {
-  typename Protocol::socket accepted(acceptor_.get_executor());
+  endpoint_type from;
+  int fd = -1;
   state_->perform(
       wait_type::wait_read,
       [&](error_code& e) -> std::size_t {
-        if (peer != nullptr) acceptor_.accept(accepted, *peer, e);
-        else acceptor_.accept(accepted, e);
+        std::size_t size = from.capacity();
+        fd = detail::accept_socket(acceptor_.native_handle(), from.data(), &size, e);
+        if (!e) from.resize(size);
         // A connection that died in the queue: wait for the next one, as Asio does.
         if (e == boost::asio::error::connection_aborted || e.value() == EPROTO)
           e = boost::asio::error::would_block;
@@ -103,8 +109,15 @@ auto basic_acceptor<Protocol>::accept_into(endpoint_type* peer, error_code& ec) 
       },
       ec);
   if (ec) return socket_type();
-  // A new socket_type starts in getdefaulttimeout(), else blocking: never the listener's mode.
-  return socket_type(std::move(accepted));
+  typename Protocol::socket accepted(acceptor_.get_executor());
+  accepted.assign(from.protocol(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return socket_type();
+  }
+  if (peer != nullptr) *peer = from;
+  // Starts in getdefaulttimeout(), else blocking: never the listener's mode.
+  return socket_type(std::move(accepted), typename socket_type::non_blocking_t{});
 }
 
 template <class Protocol>

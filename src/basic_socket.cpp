@@ -6,6 +6,7 @@
 #include "home_context.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <utility>
@@ -21,9 +22,14 @@ template <class Protocol>
 basic_socket<Protocol>::basic_socket(const Protocol& protocol)
     : socket_(detail::home_context()) {
   error_code ec;
-  socket_.open(protocol, ec);
-  if (!ec) adopt(ec);
+  open_socket(protocol, ec);
   if (ec) detail::throw_error(ec, "socket");
+}
+
+template <class Protocol>
+basic_socket<Protocol>::basic_socket(next_layer_type&& socket, non_blocking_t)
+    : socket_(std::move(socket)) {
+  state_->set_descriptor(socket_.native_handle());
 }
 
 template <class Protocol>
@@ -52,20 +58,26 @@ basic_socket<Protocol>::~basic_socket() {
 
 template <class Protocol>
 void basic_socket<Protocol>::adopt(error_code& ec) {
-  // User-level non-blocking: Asio's synchronous calls then make exactly one syscall and
-  // report would_block, which is what the wait path builds on.
-  socket_.non_blocking(true, ec);
+  // sockmode makes its syscalls itself, on a descriptor that must never block.
+  socket_.native_non_blocking(true, ec);
   if (!ec) state_->set_descriptor(socket_.native_handle());
 }
 
 template <class Protocol>
+void basic_socket<Protocol>::open_socket(const Protocol& protocol, error_code& ec) {
+  const int fd = detail::open_socket(protocol.family(), protocol.type(), protocol.protocol(), ec);
+  if (ec) return;
+  socket_.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    return;
+  }
+  state_->set_descriptor(fd);
+}
+
+template <class Protocol>
 void basic_socket<Protocol>::open_for(const endpoint_type& endpoint, error_code& ec) {
-  state_->open(
-      [&](error_code& e) {
-        socket_.open(endpoint.protocol(), e);
-        if (!e) adopt(e);
-      },
-      ec);
+  state_->open([&](error_code& e) { open_socket(endpoint.protocol(), e); }, ec);
 }
 
 template <class Protocol>

@@ -111,6 +111,19 @@ BOOST_AUTO_TEST_CASE(descriptor_is_non_blocking_in_every_mode) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(descriptors_sockmode_creates_are_close_on_exec_as_in_cpython) {
+  sockmode::tcp::acceptor listener(loopback());
+  sockmode::tcp::socket opened(sockmode::tcp::protocol::v4());
+  sockmode::tcp::socket connected;
+  connected.connect(listener.local_endpoint());
+  sockmode::tcp::socket accepted = listener.accept();
+  for (const int fd : {listener.native_handle(), opened.native_handle(),
+                       connected.native_handle(), accepted.native_handle()}) {
+    BOOST_TEST((::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+    BOOST_TEST((::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(existing_socket_keeps_its_mode_when_the_default_changes) {
   default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);

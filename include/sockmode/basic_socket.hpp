@@ -3,6 +3,7 @@
 
 #include <sockmode/default_timeout.hpp>
 #include <sockmode/detail/io_object.hpp>
+#include <sockmode/detail/syscalls.hpp>
 #include <sockmode/error.hpp>
 #include <sockmode/io_error.hpp>
 #include <sockmode/timeout_error.hpp>
@@ -10,10 +11,12 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/container/small_vector.hpp>
 
 #include <cstddef>
+#include <type_traits>
 
 namespace sockmode {
 
@@ -97,12 +100,14 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   }
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
-    const bool nothing_to_read = empty(buffers);  // never waits, as CPython's recv(0)
+    const detail::iovecs iov = detail::to_iovecs<boost::asio::mutable_buffer>(buffers);
     return state_->perform(
         wait_type::wait_read,
         [&](boost::system::error_code& e) -> std::size_t {
-          if (nothing_to_read) return e = {}, 0;
-          return socket_.receive(buffers, 0, e);
+          if (iov.bytes == 0) return e = {}, 0;  // never waits, as CPython's recv(0)
+          const std::size_t n = detail::receive(socket_.native_handle(), iov, nullptr, nullptr, e);
+          if (!e && n == 0 && is_stream) e = boost::asio::error::eof;
+          return n;
         },
         ec);
   }
@@ -117,9 +122,14 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   }
   template <class ConstBufferSequence>
   std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+    const detail::iovecs iov = detail::to_iovecs<boost::asio::const_buffer>(buffers);
     return state_->perform(
         wait_type::wait_write,
-        [&](boost::system::error_code& e) { return socket_.send(buffers, 0, e); }, ec);
+        [&](boost::system::error_code& e) -> std::size_t {
+          if (iov.bytes == 0 && is_stream) return e = {}, 0;  // nothing to send is a no-op
+          return detail::send(socket_.native_handle(), iov, nullptr, 0, e);
+        },
+        ec);
   }
 
   /// Python's `recv`: as `read_some`, but returns 0 at end of stream instead of failing.
@@ -167,9 +177,12 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
         boost::asio::buffer_sequence_begin(buffers), boost::asio::buffer_sequence_end(buffers));
     const std::size_t total = boost::asio::buffer_size(rest);
     std::size_t sent = 0;
+    if (total == 0 && is_stream) return ec = {}, 0;
     state_->perform(wait_type::wait_write,
                     [&](boost::system::error_code& e) -> std::size_t {
-                      const std::size_t n = socket_.send(rest, 0, e);
+                      const std::size_t n = detail::send(
+                          socket_.native_handle(),
+                          detail::to_iovecs<boost::asio::const_buffer>(rest), nullptr, 0, e);
                       sent += n;
                       if (!e && sent < total) {
                         drop_front(rest, n);
@@ -192,9 +205,13 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   template <class ConstBufferSequence>
   std::size_t send_to(const ConstBufferSequence& buffers, const endpoint_type& destination,
                       boost::system::error_code& ec) {
+    const detail::iovecs iov = detail::to_iovecs<boost::asio::const_buffer>(buffers);
     return state_->perform(
         wait_type::wait_write,
-        [&](boost::system::error_code& e) { return socket_.send_to(buffers, destination, 0, e); },
+        [&](boost::system::error_code& e) {
+          return detail::send(socket_.native_handle(), iov, destination.data(),
+                              destination.size(), e);
+        },
         ec);
   }
 
@@ -209,9 +226,15 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   template <class MutableBufferSequence>
   std::size_t receive_from(const MutableBufferSequence& buffers, endpoint_type& sender,
                            boost::system::error_code& ec) {
+    const detail::iovecs iov = detail::to_iovecs<boost::asio::mutable_buffer>(buffers);
     return state_->perform(
         wait_type::wait_read,
-        [&](boost::system::error_code& e) { return socket_.receive_from(buffers, sender, 0, e); },
+        [&](boost::system::error_code& e) -> std::size_t {
+          std::size_t size = sender.capacity();
+          const std::size_t n = detail::receive(socket_.native_handle(), iov, sender.data(), &size, e);
+          if (!e) sender.resize(size);
+          return n;
+        },
         ec);
   }
 
@@ -254,10 +277,8 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
  private:
   friend class basic_acceptor<Protocol>;
 
-  template <class BufferSequence>
-  static bool empty(const BufferSequence& buffers) {
-    return boost::asio::buffer_size(buffers) == 0;
-  }
+  static constexpr bool is_stream =
+      std::is_same_v<next_layer_type, boost::asio::basic_stream_socket<Protocol>>;
   template <class Buffers>
   static void drop_front(Buffers& rest, std::size_t n) {
     auto sent_whole = rest.begin();
@@ -265,7 +286,11 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
     rest.erase(rest.begin(), sent_whole);
     if (n != 0) rest.front() += n;
   }
-  void adopt(boost::system::error_code& ec);  // puts an open next_layer under sockmode's rules
+  struct non_blocking_t {};
+  // From accept: the descriptor is already O_NONBLOCK and close-on-exec.
+  basic_socket(next_layer_type&& socket, non_blocking_t);
+  void adopt(boost::system::error_code& ec);  // puts a user's open socket under sockmode's rules
+  void open_socket(const Protocol& protocol, boost::system::error_code& ec);
   void open_for(const endpoint_type& endpoint, boost::system::error_code& ec);
 
   next_layer_type socket_;

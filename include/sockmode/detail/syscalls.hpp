@@ -1,0 +1,50 @@
+#ifndef SOCKMODE_DETAIL_SYSCALLS_HPP
+#define SOCKMODE_DETAIL_SYSCALLS_HPP
+
+#include <boost/asio/buffer.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <sys/uio.h>
+
+#include <cstddef>
+
+namespace sockmode::detail {
+
+// A buffer sequence as the kernel takes it; like Asio, at most 64 buffers go into one call.
+struct iovecs {
+  static constexpr std::size_t max_count = 64;
+  iovec entries[max_count];
+  std::size_t count = 0;
+  std::size_t bytes = 0;
+};
+
+template <class Buffer, class BufferSequence>
+iovecs to_iovecs(const BufferSequence& buffers) {
+  iovecs v;
+  const auto end = boost::asio::buffer_sequence_end(buffers);
+  for (auto it = boost::asio::buffer_sequence_begin(buffers);
+       it != end && v.count < iovecs::max_count; ++it) {
+    const Buffer b(*it);
+    v.entries[v.count].iov_base = const_cast<void*>(static_cast<const void*>(b.data()));
+    v.entries[v.count].iov_len = b.size();
+    v.bytes += b.size();
+    ++v.count;
+  }
+  return v;
+}
+
+// One non-blocking syscall each (sockmode's descriptors are always O_NONBLOCK); EAGAIN comes
+// back as would_block. `address`, when given, receives or names the peer.
+std::size_t receive(int fd, const iovecs& buffers, void* address, std::size_t* address_size,
+                    boost::system::error_code& ec) noexcept;
+std::size_t send(int fd, const iovecs& buffers, const void* address, std::size_t address_size,
+                 boost::system::error_code& ec) noexcept;
+
+// New descriptors are non-blocking and close-on-exec from the start, as CPython's.
+int open_socket(int family, int type, int protocol, boost::system::error_code& ec) noexcept;
+int accept_socket(int listener, void* address, std::size_t* address_size,
+                  boost::system::error_code& ec) noexcept;
+
+}  // namespace sockmode::detail
+
+#endif  // SOCKMODE_DETAIL_SYSCALLS_HPP
