@@ -4,8 +4,6 @@
 
 #include "home_context.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <utility>
 
@@ -109,15 +107,9 @@ auto basic_acceptor<Protocol>::accept_into(endpoint_type* peer, error_code& ec) 
       },
       ec);
   if (ec) return socket_type();
-  typename Protocol::socket accepted(acceptor_.get_executor());
-  accepted.assign(from.protocol(), fd, ec);
-  if (ec) {
-    ::close(fd);
-    return socket_type();
-  }
   if (peer != nullptr) *peer = from;
   // Starts in getdefaulttimeout(), else blocking: never the listener's mode.
-  return socket_type(std::move(accepted), typename socket_type::non_blocking_t{});
+  return socket_type(acceptor_.get_executor(), fd, from.protocol());
 }
 
 template <class Protocol>

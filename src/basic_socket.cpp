@@ -27,9 +27,10 @@ basic_socket<Protocol>::basic_socket(const Protocol& protocol)
 }
 
 template <class Protocol>
-basic_socket<Protocol>::basic_socket(next_layer_type&& socket, non_blocking_t)
-    : socket_(std::move(socket)) {
-  state_->set_descriptor(socket_.native_handle());
+basic_socket<Protocol>::basic_socket(const typename next_layer_type::executor_type& executor,
+                                     int fd, const Protocol& protocol)
+    : socket_(executor), protocol_(protocol) {
+  state_->set_descriptor(fd);
 }
 
 template <class Protocol>
@@ -46,6 +47,7 @@ basic_socket<Protocol>& basic_socket<Protocol>::operator=(basic_socket&& other) 
     close(ignored);
     io_object::operator=(std::move(other));
     socket_ = std::move(other.socket_);
+    protocol_ = other.protocol_;
   }
   return *this;
 }
@@ -65,14 +67,34 @@ void basic_socket<Protocol>::adopt(error_code& ec) {
 
 template <class Protocol>
 void basic_socket<Protocol>::open_socket(const Protocol& protocol, error_code& ec) {
+  // No Asio object yet: registering with a reactor costs an epoll_ctl at open and at close,
+  // a third of a connect+accept round; next_layer() makes it if it is ever wanted.
   const int fd = detail::open_socket(protocol.family(), protocol.type(), protocol.protocol(), ec);
   if (ec) return;
-  socket_.assign(protocol, fd, ec);
-  if (ec) {
-    ::close(fd);
-    return;
-  }
+  protocol_ = protocol;
   state_->set_descriptor(fd);
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::materialize() const {
+  // Also inside shut()'s last step, for release(): closed_ is set by then, but the descriptor
+  // is still open until that step ends.
+  if (socket_.is_open() || fd() < 0 || !protocol_ || !state_->descriptor_open()) return;
+  error_code ec;
+  socket_.assign(*protocol_, fd(), ec);
+  if (ec) detail::throw_error(ec, "next_layer");
+}
+
+template <class Protocol>
+auto basic_socket<Protocol>::next_layer() -> next_layer_type& {
+  state_->serialize([this] { materialize(); });
+  return socket_;
+}
+
+template <class Protocol>
+auto basic_socket<Protocol>::next_layer() const -> const next_layer_type& {
+  state_->serialize([this] { materialize(); });
+  return socket_;
 }
 
 template <class Protocol>
@@ -95,7 +117,9 @@ void basic_socket<Protocol>::bind(const endpoint_type& endpoint, error_code& ec)
   state_->perform(
       wait_type::wait_write,
       [&](error_code& e) -> std::size_t {
-        socket_.bind(endpoint, e);
+        e = ::bind(fd(), endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0
+                ? error_code()
+                : error_code(errno, boost::system::system_category());
         return 0;
       },
       ec);
@@ -120,7 +144,7 @@ void basic_socket<Protocol>::connect(const endpoint_type& endpoint, error_code& 
   const bool may_wait = getblocking();
   bool started = false;
   const auto attempt = [&](error_code& e) -> std::size_t {
-    if (::connect(socket_.native_handle(), endpoint.data(),
+    if (::connect(fd(), endpoint.data(),
                   static_cast<socklen_t>(endpoint.size())) == 0) {
       e = {};
     } else if (errno == EINPROGRESS || (started && errno == EALREADY)) {
@@ -183,7 +207,9 @@ void basic_socket<Protocol>::shutdown(shutdown_type what, error_code& ec) {
   state_->perform(
       wait_type::wait_write,
       [&](error_code& e) -> std::size_t {
-        socket_.shutdown(what, e);
+        e = ::shutdown(fd(), static_cast<int>(what)) == 0
+                ? error_code()
+                : error_code(errno, boost::system::system_category());
         return 0;
       },
       ec);
@@ -201,6 +227,7 @@ void basic_socket<Protocol>::close(error_code& ec) {
   ec = {};
   state_->shut([&] {
     if (socket_.is_open()) socket_.close(ec);
+    else if (fd() >= 0 && ::close(fd()) != 0) ec = error_code(errno, boost::system::system_category());
   });
 }
 
@@ -208,6 +235,7 @@ template <class Protocol>
 typename basic_socket<Protocol>::next_layer_type basic_socket<Protocol>::release() {
   next_layer_type released(socket_.get_executor());
   state_->shut([&] {
+    materialize();
     if (socket_.is_open()) {
       error_code ignored;
       socket_.non_blocking(false, ignored);
@@ -232,8 +260,11 @@ typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::local_end
   state_->perform(
       wait_type::wait_read,
       [&](error_code& e) -> std::size_t {
-        endpoint = socket_.local_endpoint(e);
-        return 0;
+        socklen_t size = static_cast<socklen_t>(endpoint.capacity());
+        if (::getsockname(fd(), endpoint.data(), &size) != 0)
+          return e = error_code(errno, boost::system::system_category()), 0;
+        endpoint.resize(size);
+        return e = {}, 0;
       },
       ec);
   return endpoint;
@@ -254,8 +285,11 @@ typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::remote_en
   state_->perform(
       wait_type::wait_read,
       [&](error_code& e) -> std::size_t {
-        endpoint = socket_.remote_endpoint(e);
-        return 0;
+        socklen_t size = static_cast<socklen_t>(endpoint.capacity());
+        if (::getpeername(fd(), endpoint.data(), &size) != 0)
+          return e = error_code(errno, boost::system::system_category()), 0;
+        endpoint.resize(size);
+        return e = {}, 0;
       },
       ec);
   return endpoint;

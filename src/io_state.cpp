@@ -447,6 +447,11 @@ std::mutex& io_state::lock() const noexcept {
   return socket_locks[(reinterpret_cast<std::uintptr_t>(this) / alignof(io_state)) % lock_count];
 }
 
+void io_state::serialize(function_ref<void()> f) {
+  std::lock_guard<std::mutex> guard(lock());
+  f();
+}
+
 void io_state::open(function_ref<void(error_code&)> open_descriptor, error_code& ec) {
   std::lock_guard<std::mutex> guard(lock());
   if (closed_.load()) {
@@ -496,8 +501,8 @@ void io_state::shut(function_ref<void()> close_descriptor) noexcept {
   // A second closer waits here until the first has closed the descriptor.
   std::lock_guard<std::mutex> guard(lock());
   if (!descriptor_closed_) {
-    descriptor_closed_ = true;
     close_descriptor();
+    descriptor_closed_ = true;
   }
 }
 

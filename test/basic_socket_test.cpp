@@ -124,6 +124,31 @@ BOOST_AUTO_TEST_CASE(descriptors_sockmode_creates_are_close_on_exec_as_in_cpytho
   }
 }
 
+BOOST_AUTO_TEST_CASE(next_layer_of_an_accepted_socket_is_the_same_descriptor_with_its_options) {
+  auto [client, server] = connected_pair();
+  const int fd = server.native_handle();
+  server.next_layer().set_option(boost::asio::ip::tcp::no_delay(true));
+  BOOST_TEST(server.next_layer().native_handle() == fd);
+  boost::asio::ip::tcp::no_delay option;
+  server.next_layer().get_option(option);
+  BOOST_TEST(option.value());
+  server.close();  // closes the descriptor once, through the Asio object
+  BOOST_TEST(!server.is_open());
+  BOOST_TEST(server.native_handle() == -1);
+}
+
+BOOST_AUTO_TEST_CASE(released_socket_sockmode_opened_is_a_working_blocking_asio_socket) {
+  auto [client, server] = connected_pair();
+  boost::asio::ip::tcp::socket raw = client.release();
+  BOOST_TEST(raw.is_open());
+  BOOST_TEST((::fcntl(raw.native_handle(), F_GETFL) & O_NONBLOCK) == 0);
+  server.sendall(buffer("r", 1));
+  char byte = 0;
+  BOOST_TEST(raw.read_some(buffer(&byte, 1)) == 1u);  // Asio's own blocking read
+  BOOST_TEST(byte == 'r');
+  BOOST_TEST(!client.is_open());
+}
+
 BOOST_AUTO_TEST_CASE(existing_socket_keeps_its_mode_when_the_default_changes) {
   default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);

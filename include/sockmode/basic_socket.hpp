@@ -16,6 +16,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <type_traits>
 
 namespace sockmode {
@@ -105,7 +106,7 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
         wait_type::wait_read,
         [&](boost::system::error_code& e) -> std::size_t {
           if (iov.bytes == 0) return e = {}, 0;  // never waits, as CPython's recv(0)
-          const std::size_t n = detail::receive(socket_.native_handle(), iov, nullptr, nullptr, e);
+          const std::size_t n = detail::receive(fd(), iov, nullptr, nullptr, e);
           if (!e && n == 0 && is_stream) e = boost::asio::error::eof;
           return n;
         },
@@ -127,7 +128,7 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
         wait_type::wait_write,
         [&](boost::system::error_code& e) -> std::size_t {
           if (iov.bytes == 0 && is_stream) return e = {}, 0;  // nothing to send is a no-op
-          return detail::send(socket_.native_handle(), iov, nullptr, 0, e);
+          return detail::send(fd(), iov, nullptr, 0, e);
         },
         ec);
   }
@@ -181,7 +182,7 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
     state_->perform(wait_type::wait_write,
                     [&](boost::system::error_code& e) -> std::size_t {
                       const std::size_t n = detail::send(
-                          socket_.native_handle(),
+                          fd(),
                           detail::to_iovecs<boost::asio::const_buffer>(rest), nullptr, 0, e);
                       sent += n;
                       if (!e && sent < total) {
@@ -209,7 +210,7 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
     return state_->perform(
         wait_type::wait_write,
         [&](boost::system::error_code& e) {
-          return detail::send(socket_.native_handle(), iov, destination.data(),
+          return detail::send(fd(), iov, destination.data(),
                               destination.size(), e);
         },
         ec);
@@ -231,7 +232,7 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
         wait_type::wait_read,
         [&](boost::system::error_code& e) -> std::size_t {
           std::size_t size = sender.capacity();
-          const std::size_t n = detail::receive(socket_.native_handle(), iov, sender.data(), &size, e);
+          const std::size_t n = detail::receive(fd(), iov, sender.data(), &size, e);
           if (!e) sender.resize(size);
           return n;
         },
@@ -257,12 +258,12 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   /// behaviour. This object is then closed.
   next_layer_type release();
 
-  bool is_open() const noexcept { return socket_.is_open(); }
+  bool is_open() const noexcept { return !state_->closed() && fd() >= 0; }
 
   /// The descriptor is always O_NONBLOCK, in every mode: the mode belongs to this object,
   /// not to the descriptor. Code that shares the descriptor must expect EAGAIN; do not clear
   /// the flag, or a timeout-mode call could block past its deadline.
-  native_handle_type native_handle() noexcept { return socket_.native_handle(); }
+  native_handle_type native_handle() noexcept { return is_open() ? fd() : -1; }
 
   endpoint_type local_endpoint() const;
   endpoint_type local_endpoint(boost::system::error_code& ec) const;
@@ -271,8 +272,10 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
 
   /// The Asio socket, for options (`set_option`, `get_option`). Do not use it for I/O or to
   /// change its blocking flags; sockmode owns those.
-  next_layer_type& next_layer() noexcept { return socket_; }
-  const next_layer_type& next_layer() const noexcept { return socket_; }
+  /// It is made on first use for sockets sockmode opened or accepted, which otherwise cost no
+  /// reactor registration.
+  next_layer_type& next_layer();
+  const next_layer_type& next_layer() const;
 
  private:
   friend class basic_acceptor<Protocol>;
@@ -286,14 +289,18 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
     rest.erase(rest.begin(), sent_whole);
     if (n != 0) rest.front() += n;
   }
-  struct non_blocking_t {};
   // From accept: the descriptor is already O_NONBLOCK and close-on-exec.
-  basic_socket(next_layer_type&& socket, non_blocking_t);
+  basic_socket(const typename next_layer_type::executor_type& executor, int fd,
+               const Protocol& protocol);
+  int fd() const noexcept { return state_->descriptor(); }
+  void materialize() const;  // gives socket_ the descriptor, with the state's lock held
   void adopt(boost::system::error_code& ec);  // puts a user's open socket under sockmode's rules
   void open_socket(const Protocol& protocol, boost::system::error_code& ec);
   void open_for(const endpoint_type& endpoint, boost::system::error_code& ec);
 
-  next_layer_type socket_;
+  // Holds the descriptor only once next_layer() or release() asked for it, or when adopted.
+  mutable next_layer_type socket_;
+  std::optional<Protocol> protocol_;  // of a descriptor sockmode opened; for materialize()
 };
 
 }  // namespace sockmode

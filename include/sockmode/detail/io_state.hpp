@@ -36,6 +36,12 @@ class io_state {
 
   // The descriptor that waits register; set once the socket is opened.
   void set_descriptor(int fd) noexcept;
+  int descriptor() const noexcept { return fd_.load(std::memory_order_acquire); }
+  // Until shut() has run its close_descriptor step. Read with lock() held.
+  bool descriptor_open() const noexcept { return !descriptor_closed_; }
+
+  // Runs `f` under the lock that shut() closes the descriptor under.
+  void serialize(function_ref<void()> f);
   bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
   // The one place the modes live. Calls `attempt` (one non-blocking syscall); if it would
