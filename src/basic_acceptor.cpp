@@ -99,7 +99,7 @@ auto basic_acceptor<Protocol>::accept_into(endpoint_type* peer, error_code& ec) 
       [&](error_code& e) -> std::size_t {
         std::size_t size = from.capacity();
         fd = detail::accept_socket(acceptor_.native_handle(), from.data(), &size, e);
-        if (!e) from.resize(size);
+        if (!e) detail::resize_endpoint(from, size);
         // A connection that died in the queue: wait for the next one, as Asio does.
         if (e == boost::asio::error::connection_aborted || e.value() == EPROTO)
           e = boost::asio::error::would_block;
@@ -108,8 +108,13 @@ auto basic_acceptor<Protocol>::accept_into(endpoint_type* peer, error_code& ec) 
       ec);
   if (ec) return socket_type();
   if (peer != nullptr) *peer = from;
-  // Starts in getdefaulttimeout(), else blocking: never the listener's mode.
-  return socket_type(acceptor_.get_executor(), fd, from.protocol());
+  try {
+    // Starts in getdefaulttimeout(), else blocking: never the listener's mode.
+    return socket_type(acceptor_.get_executor(), fd, from.protocol());
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
 }
 
 template <class Protocol>

@@ -48,6 +48,7 @@ basic_socket<Protocol>& basic_socket<Protocol>::operator=(basic_socket&& other) 
     io_object::operator=(std::move(other));
     socket_ = std::move(other.socket_);
     protocol_ = other.protocol_;
+    asio_owns_ = other.asio_owns_;
   }
   return *this;
 }
@@ -62,7 +63,9 @@ template <class Protocol>
 void basic_socket<Protocol>::adopt(error_code& ec) {
   // sockmode makes its syscalls itself, on a descriptor that must never block.
   socket_.native_non_blocking(true, ec);
-  if (!ec) state_->set_descriptor(socket_.native_handle());
+  if (ec) return;
+  asio_owns_ = true;
+  state_->set_descriptor(socket_.native_handle());
 }
 
 template <class Protocol>
@@ -76,30 +79,39 @@ void basic_socket<Protocol>::open_socket(const Protocol& protocol, error_code& e
 }
 
 template <class Protocol>
-void basic_socket<Protocol>::materialize() const {
+void basic_socket<Protocol>::materialize(error_code& ec) const {
   // Also inside shut()'s last step, for release(): closed_ is set by then, but the descriptor
   // is still open until that step ends.
-  if (socket_.is_open() || fd() < 0 || !protocol_ || !state_->descriptor_open()) return;
-  error_code ec;
+  ec = {};
+  if (asio_owns_ || fd() < 0 || !protocol_ || !state_->descriptor_open()) return;
   socket_.assign(*protocol_, fd(), ec);
-  if (ec) detail::throw_error(ec, "next_layer");
+  if (!ec) asio_owns_ = true;
 }
 
 template <class Protocol>
 auto basic_socket<Protocol>::next_layer() -> next_layer_type& {
-  state_->serialize([this] { materialize(); });
+  error_code ec;
+  state_->serialize([&] { materialize(ec); });
+  if (ec) detail::throw_error(ec, "next_layer");
   return socket_;
 }
 
 template <class Protocol>
 auto basic_socket<Protocol>::next_layer() const -> const next_layer_type& {
-  state_->serialize([this] { materialize(); });
+  error_code ec;
+  state_->serialize([&] { materialize(ec); });
+  if (ec) detail::throw_error(ec, "next_layer");
   return socket_;
 }
 
 template <class Protocol>
 void basic_socket<Protocol>::open_for(const endpoint_type& endpoint, error_code& ec) {
-  state_->open([&](error_code& e) { open_socket(endpoint.protocol(), e); }, ec);
+  state_->open(
+      [&](error_code& e) {
+        if (socket_.is_open()) adopt(e);  // opened through next_layer(): use that descriptor
+        else open_socket(endpoint.protocol(), e);
+      },
+      ec);
 }
 
 template <class Protocol>
@@ -226,8 +238,11 @@ template <class Protocol>
 void basic_socket<Protocol>::close(error_code& ec) {
   ec = {};
   state_->shut([&] {
-    if (socket_.is_open()) socket_.close(ec);
-    else if (fd() >= 0 && ::close(fd()) != 0) ec = error_code(errno, boost::system::system_category());
+    if (asio_owns_) {
+      if (socket_.is_open()) socket_.close(ec);
+    } else if (fd() >= 0 && ::close(fd()) != 0) {
+      ec = error_code(errno, boost::system::system_category());
+    }
   });
 }
 
@@ -235,7 +250,9 @@ template <class Protocol>
 typename basic_socket<Protocol>::next_layer_type basic_socket<Protocol>::release() {
   next_layer_type released(socket_.get_executor());
   state_->shut([&] {
-    materialize();
+    error_code ec;
+    materialize(ec);
+    if (ec && fd() >= 0) ::close(fd());  // could not hand it over: do not leak it
     if (socket_.is_open()) {
       error_code ignored;
       socket_.non_blocking(false, ignored);
@@ -263,7 +280,7 @@ typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::local_end
         socklen_t size = static_cast<socklen_t>(endpoint.capacity());
         if (::getsockname(fd(), endpoint.data(), &size) != 0)
           return e = error_code(errno, boost::system::system_category()), 0;
-        endpoint.resize(size);
+        detail::resize_endpoint(endpoint, size);
         return e = {}, 0;
       },
       ec);
@@ -288,7 +305,7 @@ typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::remote_en
         socklen_t size = static_cast<socklen_t>(endpoint.capacity());
         if (::getpeername(fd(), endpoint.data(), &size) != 0)
           return e = error_code(errno, boost::system::system_category()), 0;
-        endpoint.resize(size);
+        detail::resize_endpoint(endpoint, size);
         return e = {}, 0;
       },
       ec);

@@ -377,6 +377,10 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
                           error_code& ec, bool deadline_from_start) {
   thread_slot* const slot = enter(ec);
   if (slot == nullptr) return 0;
+  struct leave_on_exit {  // even if an attempt throws: close() waits for this slot
+    thread_slot* slot;
+    ~leave_on_exit() { leave(slot); }
+  } guard{slot};
   const std::uint64_t generation = cancel_generation_.load(std::memory_order_acquire);
   // One deadline for the whole call: retries after a spurious wake-up, a signal or a partial
   // transfer keep it.
@@ -393,7 +397,6 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
     ec = await(fd_.load(std::memory_order_relaxed), w, deadline_ns, generation);
     if (ec) break;
   }
-  leave(slot);
   return n;
 }
 

@@ -149,6 +149,42 @@ BOOST_AUTO_TEST_CASE(released_socket_sockmode_opened_is_a_working_blocking_asio_
   BOOST_TEST(!client.is_open());
 }
 
+BOOST_AUTO_TEST_CASE(closing_through_next_layer_never_lets_close_hit_a_reused_descriptor) {
+  sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+  s.next_layer().close();  // against the rules, but it must not cost someone else's descriptor
+  BOOST_TEST(!s.is_open());
+  const int other = ::socket(AF_INET, SOCK_DGRAM, 0);  // likely the number just freed
+  BOOST_REQUIRE(other >= 0);
+  s.close();
+  BOOST_TEST(::fcntl(other, F_GETFD) != -1);  // still open
+  ::close(other);
+}
+
+BOOST_AUTO_TEST_CASE(a_descriptor_opened_through_next_layer_is_the_one_bind_uses) {
+  sockmode::tcp::socket s;
+  s.next_layer().open(boost::asio::ip::tcp::v4());
+  s.next_layer().set_option(boost::asio::socket_base::reuse_address(true));
+  s.bind(loopback());
+  BOOST_TEST(s.native_handle() == s.next_layer().native_handle());
+  boost::asio::socket_base::reuse_address option;
+  s.next_layer().get_option(option);
+  BOOST_TEST(option.value());
+  BOOST_TEST(s.local_endpoint().port() != 0);
+}
+
+BOOST_AUTO_TEST_CASE(sendall_of_nothing_still_reports_a_closed_or_unopened_socket) {
+  error_code ec;
+  sockmode::tcp::socket unopened;
+  unopened.sendall(boost::asio::const_buffer(), ec);
+  BOOST_TEST((ec == asio_error::not_connected));
+  auto [client, server] = connected_pair();
+  BOOST_TEST(client.sendall(boost::asio::const_buffer(), ec) == 0u);
+  BOOST_TEST(!ec);
+  client.close();
+  client.sendall(boost::asio::const_buffer(), ec);
+  BOOST_TEST((ec == asio_error::bad_descriptor));
+}
+
 BOOST_AUTO_TEST_CASE(existing_socket_keeps_its_mode_when_the_default_changes) {
   default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);

@@ -5,6 +5,12 @@
 #include <boost/asio/read.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
 #include <atomic>
 #include <string>
 #include <thread>
@@ -253,4 +259,34 @@ BOOST_AUTO_TEST_CASE(stream_connect_to_a_full_backlog_fails_at_once_instead_of_s
   BOOST_TEST((ec == std::errc::resource_unavailable_try_again), ec.message());
   BOOST_TEST((ec != asio::error::would_block));  // not a connect in progress
   BOOST_TEST(took.count() < 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(accept_survives_a_peer_bound_to_a_path_without_room_for_its_nul) {
+  // Linux lets a client bind a 108-byte sun_path with no terminating NUL and then reports an
+  // address longer than sockaddr_un; accept must neither throw nor leave the listener stuck.
+  const temp_path path;
+  sockmode::local::stream_acceptor listener(stream_endpoint(path.str()));
+  listener.settimeout(2s);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::string name = "/tmp/sockmode-long-" + std::to_string(::getpid()) + "-";
+  name.resize(sizeof(address.sun_path), 'x');
+  std::memcpy(address.sun_path, name.data(), sizeof(address.sun_path));  // no NUL
+  const int raw = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  BOOST_REQUIRE(raw >= 0);
+  ::unlink(name.c_str());
+  BOOST_REQUIRE(::bind(raw, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  sockaddr_un server{};
+  server.sun_family = AF_UNIX;
+  std::memcpy(server.sun_path, path.str().c_str(), path.str().size() + 1);
+  BOOST_REQUIRE(::connect(raw, reinterpret_cast<const sockaddr*>(&server), sizeof server) == 0);
+  error_code ec;
+  boost::asio::local::stream_protocol::endpoint peer;
+  sockmode::local::stream_socket accepted = listener.accept(peer, ec);
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST(accepted.is_open());
+  ::close(raw);
+  ::unlink(name.c_str());
+  listener.close();  // returns: no call was left marked in progress
+  BOOST_TEST(!listener.is_open());
 }

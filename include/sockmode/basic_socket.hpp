@@ -178,9 +178,9 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
         boost::asio::buffer_sequence_begin(buffers), boost::asio::buffer_sequence_end(buffers));
     const std::size_t total = boost::asio::buffer_size(rest);
     std::size_t sent = 0;
-    if (total == 0 && is_stream) return ec = {}, 0;
     state_->perform(wait_type::wait_write,
                     [&](boost::system::error_code& e) -> std::size_t {
+                      if (total == 0 && is_stream) return e = {}, 0;  // a no-op, once open
                       const std::size_t n = detail::send(
                           fd(),
                           detail::to_iovecs<boost::asio::const_buffer>(rest), nullptr, 0, e);
@@ -233,7 +233,7 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
         [&](boost::system::error_code& e) -> std::size_t {
           std::size_t size = sender.capacity();
           const std::size_t n = detail::receive(fd(), iov, sender.data(), &size, e);
-          if (!e) sender.resize(size);
+          if (!e) detail::resize_endpoint(sender, size);
           return n;
         },
         ec);
@@ -258,7 +258,9 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   /// behaviour. This object is then closed.
   next_layer_type release();
 
-  bool is_open() const noexcept { return !state_->closed() && fd() >= 0; }
+  bool is_open() const noexcept {
+    return !state_->closed() && fd() >= 0 && (!asio_owns_ || socket_.is_open());
+  }
 
   /// The descriptor is always O_NONBLOCK, in every mode: the mode belongs to this object,
   /// not to the descriptor. Code that shares the descriptor must expect EAGAIN; do not clear
@@ -270,8 +272,9 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   endpoint_type remote_endpoint() const;
   endpoint_type remote_endpoint(boost::system::error_code& ec) const;
 
-  /// The Asio socket, for options (`set_option`, `get_option`). Do not use it for I/O or to
-  /// change its blocking flags; sockmode owns those.
+  /// The Asio socket, for options (`set_option`, `get_option`). Do not use it for I/O, to
+  /// change its blocking flags or to close it; sockmode owns those. Opening it on a socket
+  /// that is not open yet is fine: bind and connect then use that descriptor.
   /// It is made on first use for sockets sockmode opened or accepted, which otherwise cost no
   /// reactor registration.
   next_layer_type& next_layer();
@@ -293,7 +296,8 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   basic_socket(const typename next_layer_type::executor_type& executor, int fd,
                const Protocol& protocol);
   int fd() const noexcept { return state_->descriptor(); }
-  void materialize() const;  // gives socket_ the descriptor, with the state's lock held
+  // Gives socket_ the descriptor, with the state's lock held; from then on only Asio closes it.
+  void materialize(boost::system::error_code& ec) const;
   void adopt(boost::system::error_code& ec);  // puts a user's open socket under sockmode's rules
   void open_socket(const Protocol& protocol, boost::system::error_code& ec);
   void open_for(const endpoint_type& endpoint, boost::system::error_code& ec);
@@ -301,6 +305,7 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   // Holds the descriptor only once next_layer() or release() asked for it, or when adopted.
   mutable next_layer_type socket_;
   std::optional<Protocol> protocol_;  // of a descriptor sockmode opened; for materialize()
+  mutable bool asio_owns_ = false;    // socket_ holds the descriptor and closes it
 };
 
 }  // namespace sockmode

@@ -40,6 +40,14 @@ std::size_t receive(int fd, const iovecs& buffers, void* address, std::size_t* a
 std::size_t send(int fd, const iovecs& buffers, const void* address, std::size_t address_size,
                  boost::system::error_code& ec) noexcept;
 
+// Resizes `endpoint` to an address length the kernel reported, which can exceed the
+// endpoint's storage (a Unix path of 108 bytes without its NUL): clamped rather than thrown
+// from inside a call.
+template <class Endpoint>
+void resize_endpoint(Endpoint& endpoint, std::size_t size) {
+  endpoint.resize(size < endpoint.capacity() ? size : endpoint.capacity());
+}
+
 // New descriptors are non-blocking and close-on-exec from the start, as CPython's.
 int open_socket(int family, int type, int protocol, boost::system::error_code& ec) noexcept;
 int accept_socket(int listener, void* address, std::size_t* address_size,
