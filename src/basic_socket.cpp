@@ -271,20 +271,26 @@ typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::local_end
 }
 
 template <class Protocol>
-typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::local_endpoint(
-    error_code& ec) const {
+typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::query_endpoint(
+    int (*query)(int, sockaddr*, socklen_t*), error_code& ec) const {
   endpoint_type endpoint;
   state_->perform(
       wait_type::wait_read,
       [&](error_code& e) -> std::size_t {
         socklen_t size = static_cast<socklen_t>(endpoint.capacity());
-        if (::getsockname(fd(), endpoint.data(), &size) != 0)
+        if (query(fd(), endpoint.data(), &size) != 0)
           return e = error_code(errno, boost::system::system_category()), 0;
         detail::resize_endpoint(endpoint, size);
         return e = {}, 0;
       },
       ec);
   return endpoint;
+}
+
+template <class Protocol>
+typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::local_endpoint(
+    error_code& ec) const {
+  return query_endpoint(&::getsockname, ec);
 }
 
 template <class Protocol>
@@ -298,18 +304,7 @@ typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::remote_en
 template <class Protocol>
 typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::remote_endpoint(
     error_code& ec) const {
-  endpoint_type endpoint;
-  state_->perform(
-      wait_type::wait_read,
-      [&](error_code& e) -> std::size_t {
-        socklen_t size = static_cast<socklen_t>(endpoint.capacity());
-        if (::getpeername(fd(), endpoint.data(), &size) != 0)
-          return e = error_code(errno, boost::system::system_category()), 0;
-        detail::resize_endpoint(endpoint, size);
-        return e = {}, 0;
-      },
-      ec);
-  return endpoint;
+  return query_endpoint(&::getpeername, ec);
 }
 
 template class basic_socket<boost::asio::ip::tcp>;

@@ -15,6 +15,8 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/container/small_vector.hpp>
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <optional>
 #include <type_traits>
@@ -296,6 +298,9 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   basic_socket(const typename next_layer_type::executor_type& executor, int fd,
                const Protocol& protocol);
   int fd() const noexcept { return state_->descriptor(); }
+  // getsockname or getpeername, guarded like any call.
+  endpoint_type query_endpoint(int (*query)(int, sockaddr*, socklen_t*),
+                               boost::system::error_code& ec) const;
   // Gives socket_ the descriptor, with the state's lock held; from then on only Asio closes it.
   void materialize(boost::system::error_code& ec) const;
   void adopt(boost::system::error_code& ec);  // puts a user's open socket under sockmode's rules
