@@ -31,7 +31,7 @@ using clock = std::chrono::steady_clock;
 std::atomic<unsigned> fork_generation{0};
 
 // Guards the links between sockets and the thread contexts that hold their registrations:
-// io_state::registered_in_, thread_context::dead, and changes to any context's cache. Taken on
+// io_state::registered_in_, thread_slot::dead, and changes to any context's cache. Taken on
 // a cache miss, when a socket closes and when a thread exits; never on the wait fast path.
 std::mutex registry_mutex;
 // Never destroyed: a socket in static storage may be closed after this file's statics are gone.
@@ -93,8 +93,9 @@ struct thread_context {
   struct registration {
     explicit registration(boost::asio::io_context& io) : descriptor(io) {}
     boost::asio::posix::stream_descriptor descriptor;
+    // The socket it belongs to. Entries are dropped before their socket's descriptor closes
+    // (io_state::shut), so a live entry never refers to a closed or reused number.
     io_state* owner = nullptr;
-    std::uint64_t key = 0;
     std::uint64_t last_use = 0;
   };
   static constexpr std::size_t cache_size = 8;
@@ -107,17 +108,16 @@ struct thread_context {
   thread_context& operator=(const thread_context&) = delete;
   ~thread_context() {
     std::lock_guard<std::mutex> registry(registry_mutex);
-    std::lock_guard<std::mutex> lock(cache_mutex);
-    for (registration& r : cache) drop(r);
+    drop_all();
   }
 
   // The registration for `owner`'s descriptor, made on a miss (evicting the least recently
   // used entry). Only this context's own thread calls it.
-  registration* acquire(io_state& owner, int fd, std::uint64_t key, error_code& ec) {
+  registration* acquire(io_state& owner, int fd, error_code& ec) {
     {
       std::lock_guard<std::mutex> lock(cache_mutex);
       for (registration& r : cache) {
-        if (r.key == key) {
+        if (r.owner == &owner) {
           r.last_use = ++use_clock;
           return &r;
         }
@@ -133,7 +133,6 @@ struct thread_context {
     victim->descriptor.assign(fd, ec);
     if (ec) return nullptr;
     victim->owner = &owner;
-    victim->key = key;
     victim->last_use = ++use_clock;
     owner.registered_in_.push_back(this);
     return victim;
@@ -147,7 +146,12 @@ struct thread_context {
     auto& links = r.owner->registered_in_;
     links.erase(std::remove(links.begin(), links.end(), this), links.end());
     r.owner = nullptr;
-    r.key = 0;
+  }
+
+  // With registry_mutex held.
+  void drop_all() {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    for (registration& r : cache) drop(r);
   }
 
   void drop_owner(const io_state& owner) {
@@ -211,10 +215,7 @@ extern "C" void sockmode_before_fork() {
   static_cast<void>(current_slot);  // made now: its constructor takes the registry mutex
   for (std::mutex& m : socket_locks) m.lock();
   registry_mutex.lock();
-  if (thread_context* context = current_slot.context.get()) {
-    std::lock_guard<std::mutex> lock(context->cache_mutex);
-    for (thread_context::registration& r : context->cache) context->drop(r);
-  }
+  if (thread_context* context = current_slot.context.get()) context->drop_all();
 }
 
 void unlock_after_fork() {
@@ -261,7 +262,6 @@ bool would_block(const error_code& ec) noexcept {
 // thread aborts the wait; `context.wait_id` is this wait's, set by the caller.
 error_code wait_ready(thread_context& context, thread_context::registration& entry,
                       io_state::wait_type w, std::int64_t deadline_ns) {
-
   context.ready = false;
   context.timed_out = false;
   context.aborted = false;
@@ -316,11 +316,7 @@ timeout_type io_state::timeout() const noexcept {
   return std::chrono::nanoseconds(ns);
 }
 
-void io_state::set_descriptor(int fd) noexcept {
-  static std::atomic<std::uint64_t> next_key{0};
-  key_ = next_key.fetch_add(1, std::memory_order_relaxed) + 1;
-  fd_.store(fd, std::memory_order_release);
-}
+void io_state::set_descriptor(int fd) noexcept { fd_.store(fd, std::memory_order_release); }
 
 thread_slot* io_state::enter(error_code& ec) noexcept {
   if (!closed_.load(std::memory_order_relaxed)) {
@@ -416,7 +412,7 @@ error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
   error_code ec;
   if (deadline_ns >= 0 && now_ns() >= deadline_ns) {
     ec = error::timeout;
-  } else if (thread_context::registration* entry = context.acquire(*this, fd, key_, ec)) {
+  } else if (thread_context::registration* entry = context.acquire(*this, fd, ec)) {
     ec = wait_ready(context, *entry, w, deadline_ns);
   }
   std::lock_guard<std::mutex> guard(lock());

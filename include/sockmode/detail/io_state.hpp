@@ -83,7 +83,6 @@ class io_state {
 
   std::atomic<std::int64_t> timeout_ns_;  // -1 blocking, 0 non-blocking, > 0 timeout
   std::atomic<int> fd_{-1};
-  std::uint64_t key_ = 0;  // unique per descriptor set here: tells a reused number apart
   std::atomic<bool> closed_{false};
   std::atomic<const thread_slot*> owner_{nullptr};  // the first thread to enter a call
   std::atomic<std::uint64_t> cancel_generation_{0};
