@@ -76,7 +76,8 @@ inline std::size_t fill_send_buffer(sockmode::tcp::socket& socket) {
 // timeout without sending traffic off the machine.
 class full_listener {
  public:
-  full_listener() : listener_(loopback(), 0) {
+  explicit full_listener(boost::asio::ip::address address = boost::asio::ip::address_v4::loopback())
+      : listener_(sockmode::tcp::endpoint(address, 0), 0) {
     for (int i = 0; i < 16; ++i) {
       auto filler = std::make_unique<sockmode::tcp::socket>();
       filler->setblocking(false);

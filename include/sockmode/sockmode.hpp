@@ -5,10 +5,13 @@
 
 #include <sockmode/basic_acceptor.hpp>
 #include <sockmode/basic_socket.hpp>
+#include <sockmode/connection_error.hpp>
+#include <sockmode/create_connection.hpp>
 #include <sockmode/default_timeout.hpp>
 #include <sockmode/error.hpp>
 #include <sockmode/io_error.hpp>
 #include <sockmode/local.hpp>
+#include <sockmode/resolve.hpp>
 #include <sockmode/tcp.hpp>
 #include <sockmode/timeout_error.hpp>
 #include <sockmode/udp.hpp>

@@ -1,0 +1,38 @@
+#ifndef SOCKMODE_CONNECTION_ERROR_HPP
+#define SOCKMODE_CONNECTION_ERROR_HPP
+
+#include <sockmode/io_error.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sockmode {
+
+/// One address `create_connection` tried, and how that attempt ended.
+struct connection_attempt {
+  boost::asio::ip::tcp::endpoint endpoint;
+  boost::system::error_code error;
+};
+
+/// What `create_connection` throws: Python's `ExceptionGroup` of `all_errors=True`. `code()` is
+/// the last attempt's error (or the resolver's, when no address was tried), so
+/// `e.code() == sockmode::error::timeout` tells a deadline that passed; `attempts()` lists
+/// every address tried, in the order the attempts started.
+class connection_error : public io_error {
+ public:
+  connection_error(boost::system::error_code ec, const std::string& what,
+                   std::vector<connection_attempt> attempts)
+      : io_error(ec, what.c_str()), attempts_(std::move(attempts)) {}
+
+  const std::vector<connection_attempt>& attempts() const noexcept { return attempts_; }
+
+ private:
+  std::vector<connection_attempt> attempts_;
+};
+
+}  // namespace sockmode
+
+#endif  // SOCKMODE_CONNECTION_ERROR_HPP

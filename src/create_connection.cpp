@@ -1,0 +1,306 @@
+// create_connection: resolution and connection attempts under one deadline. Every wait goes
+// through io_state: the attempts are ordinary connect() calls, and the race between them is
+// coordinated with an event (src/event.hpp) waited for the same way.
+#include <sockmode/create_connection.hpp>
+#include <sockmode/detail/io_object.hpp>
+#include <sockmode/error.hpp>
+
+#include "deadline.hpp"
+#include "event.hpp"
+#include "resolve_until.hpp"
+
+#include <boost/asio/error.hpp>
+
+#include <algorithm>
+#include <list>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+namespace sockmode {
+namespace {
+
+using boost::system::error_code;
+using attempts_type = std::vector<connection_attempt>;
+
+// One attempt: opens (and binds) on first use, so that a close() from the coordinator before
+// the attempt has started leaves nothing behind.
+void attempt(tcp::socket& socket, const tcp::endpoint& endpoint,
+             const connection_options& options, error_code& ec) {
+  ec = {};
+  if (options.source_address) socket.bind(*options.source_address, ec);
+  if (!ec) socket.connect(endpoint, ec);
+}
+
+// Python's loop: each address in turn, until one connects. In timeout mode each attempt gets
+// what is left of the one deadline, so a timed-out attempt means there is no time for the rest.
+tcp::socket connect_in_turn(const std::vector<tcp::endpoint>& endpoints,
+                            const connection_options& options, const detail::deadline& until,
+                            attempts_type& attempts, error_code& ec) {
+  for (const tcp::endpoint& endpoint : endpoints) {
+    if (until.expired()) {
+      ec = error::timeout;
+      break;
+    }
+    tcp::socket socket;
+    socket.settimeout(until.remaining());
+    attempt(socket, endpoint, options, ec);
+    attempts.push_back({endpoint, ec});
+    if (!ec) return socket;
+    if (ec == error::timeout) break;
+  }
+  return tcp::socket();
+}
+
+// RFC 8305's order: the first IPv6 address, then the first IPv4 one, alternating after that;
+// each family keeps the resolver's order.
+std::vector<tcp::endpoint> interleave(const std::vector<tcp::endpoint>& endpoints) {
+  std::vector<tcp::endpoint> v6;
+  std::vector<tcp::endpoint> v4;
+  for (const tcp::endpoint& e : endpoints) (e.address().is_v6() ? v6 : v4).push_back(e);
+  std::vector<tcp::endpoint> order;
+  for (std::size_t i = 0; i < std::max(v6.size(), v4.size()); ++i) {
+    if (i < v6.size()) order.push_back(v6[i]);
+    if (i < v4.size()) order.push_back(v4[i]);
+  }
+  return order;
+}
+
+// Happy Eyeballs: attempts overlap, each a blocking or timed connect() on a thread of its own,
+// started `attempt_delay` apart or as soon as one fails. The caller's thread waits for the
+// first to finish, or the next start, or the deadline; then closes every other attempt (which
+// wakes its connect at once) and joins every thread before it returns.
+tcp::socket connect_racing(const std::vector<tcp::endpoint>& order,
+                           const connection_options& options, const detail::deadline& until,
+                           attempts_type& attempts, error_code& ec) {
+  using clock = detail::deadline::clock;
+  detail::event wake(ec);
+  if (ec) return tcp::socket();
+
+  struct runner {
+    tcp::endpoint endpoint;
+    tcp::socket socket;
+    std::thread thread;
+    error_code result;  // guarded by `mutex`
+    bool finished = false;
+    bool ended_itself = false;  // finished before the others were closed
+  };
+  std::mutex mutex;
+  std::list<runner> runners;  // stable addresses for the threads
+  std::size_t next = 0;
+  std::size_t failures_seen = 0;
+  clock::time_point next_start;
+
+  const auto start = [&] {
+    runner& r = runners.emplace_back();
+    r.endpoint = order[next++];
+    next_start = clock::now() + options.attempt_delay;
+    r.socket.settimeout(until.remaining());
+    try {
+      r.thread = std::thread([&r, &mutex, &wake, &options] {
+        error_code e;
+        attempt(r.socket, r.endpoint, options, e);
+        {
+          std::lock_guard<std::mutex> guard(mutex);
+          r.result = e;
+          r.finished = true;
+        }
+        wake.notify();
+      });
+    } catch (const std::system_error& e) {  // no thread to be had: this attempt fails
+      std::lock_guard<std::mutex> guard(mutex);
+      r.result = error_code(e.code().value(), boost::system::system_category());
+      r.finished = true;
+    }
+  };
+
+  runner* winner = nullptr;
+  bool timed_out = false;
+  start();
+  for (;;) {
+    wake.reset();  // before looking: a notification from now on ends the wait below
+    std::size_t failures = 0;
+    bool all_finished = true;
+    {
+      std::lock_guard<std::mutex> guard(mutex);
+      for (runner& r : runners) {
+        if (r.finished && !r.result && winner == nullptr) winner = &r;
+        if (r.finished && r.result) ++failures;
+        all_finished = all_finished && r.finished;
+      }
+    }
+    if (winner != nullptr) break;
+    if (until.expired()) {
+      timed_out = true;
+      break;
+    }
+    const bool more = next < order.size();
+    if (!more && all_finished) break;
+    if (more && (failures > failures_seen || clock::now() >= next_start)) {
+      failures_seen = failures;
+      start();
+      continue;
+    }
+    timeout_type wait_for = until.remaining();
+    if (more) {
+      const auto to_next = std::max(std::chrono::nanoseconds(1),
+                                    std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        next_start - clock::now()));
+      if (!wait_for || to_next < *wait_for) wait_for = to_next;
+    }
+    error_code waited;
+    wake.wait(wait_for, waited);
+    if (waited && waited != error::timeout) {  // the wait itself failed: give up cleanly
+      ec = waited;
+      break;
+    }
+  }
+
+  {
+    std::lock_guard<std::mutex> guard(mutex);
+    for (runner& r : runners) r.ended_itself = r.finished;
+  }
+  for (runner& r : runners) {
+    if (&r != winner) {
+      error_code ignored;
+      r.socket.close(ignored);  // a connect still in progress fails at once
+    }
+  }
+  for (runner& r : runners) {
+    if (r.thread.joinable()) r.thread.join();
+  }
+  for (runner& r : runners) {
+    // An attempt cut short reports why: the deadline, or another attempt that won.
+    error_code result = r.result;
+    if (!r.ended_itself) {
+      result = timed_out ? error_code(error::timeout)
+                         : error_code(boost::asio::error::operation_aborted);
+    }
+    attempts.push_back({r.endpoint, result});
+  }
+  if (winner != nullptr) {
+    ec = {};
+    return std::move(winner->socket);
+  }
+  if (timed_out) ec = error::timeout;
+  else if (!ec && !attempts.empty()) ec = attempts.back().error;
+  return tcp::socket();
+}
+
+bool both_families(const std::vector<tcp::endpoint>& endpoints) {
+  const auto v6 = [](const tcp::endpoint& e) { return e.address().is_v6(); };
+  return std::any_of(endpoints.begin(), endpoints.end(), v6) &&
+         !std::all_of(endpoints.begin(), endpoints.end(), v6);
+}
+
+tcp::socket connect_any(const std::vector<tcp::endpoint>& endpoints,
+                        const connection_options& options, const detail::deadline& until,
+                        attempts_type& attempts, error_code& ec) {
+  ec = {};
+  if (endpoints.empty()) {
+    ec = boost::asio::error::host_not_found;  // Python: "getaddrinfo returns an empty list"
+    return tcp::socket();
+  }
+  // Overlapping attempts need time to overlap in: non-blocking mode tries each in turn, and
+  // each fails with would_block at once, as in Python.
+  tcp::socket socket =
+      options.happy_eyeballs && !until.non_blocking() && both_families(endpoints)
+          ? connect_racing(interleave(endpoints), options, until, attempts, ec)
+          : connect_in_turn(endpoints, options, until, attempts, ec);
+  if (!ec) socket.settimeout(options.timeout);
+  return socket;
+}
+
+detail::deadline checked_deadline(const connection_options& options) {
+  timeout_type t = options.timeout;
+  if (t) t = detail::checked(*t);
+  if (options.attempt_delay.count() < 0) {
+    detail::throw_invalid_timeout("attempt_delay must not be negative");
+  }
+  return detail::deadline(t);
+}
+
+std::string describe(const std::string& target, const error_code& ec,
+                     const attempts_type& attempts) {
+  std::ostringstream what;
+  what << "create_connection " << target;
+  if (!attempts.empty()) {
+    what << " (";
+    for (std::size_t i = 0; i < attempts.size(); ++i) {
+      what << (i ? "; " : "") << attempts[i].endpoint << ": " << attempts[i].error.message();
+    }
+    what << ")";
+  } else {
+    what << ": " << ec.message();
+  }
+  return what.str();
+}
+
+std::string target_of(std::string_view host, std::string_view service) {
+  std::string target(host);
+  if (target.find(':') != std::string::npos) target = "[" + target + "]";
+  return target + ":" + std::string(service);
+}
+
+std::string target_of(const std::vector<tcp::endpoint>& endpoints) {
+  std::ostringstream out;
+  if (endpoints.empty()) out << "(no address)";
+  else out << endpoints.front();
+  if (endpoints.size() > 1) out << " and " << endpoints.size() - 1 << " more";
+  return out.str();
+}
+
+}  // namespace
+
+tcp::socket create_connection(std::string_view host, std::string_view service,
+                              const connection_options& options, error_code& ec,
+                              attempts_type* attempts) {
+  attempts_type local;
+  attempts_type& tried = attempts != nullptr ? *attempts : local;
+  tried.clear();
+  const detail::deadline until = checked_deadline(options);
+  const auto results = detail::resolve_until(host, service, until, ec);
+  if (ec) return tcp::socket();
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+  return connect_any(endpoints, options, until, tried, ec);
+}
+
+tcp::socket create_connection(std::string_view host, std::string_view service,
+                              const connection_options& options) {
+  error_code ec;
+  attempts_type attempts;
+  tcp::socket socket = create_connection(host, service, options, ec, &attempts);
+  if (ec) throw connection_error(ec, describe(target_of(host, service), ec, attempts), attempts);
+  return socket;
+}
+
+tcp::socket create_connection(std::string_view host, std::string_view service,
+                              timeout_type timeout) {
+  connection_options options;
+  options.timeout = timeout;
+  return create_connection(host, service, options);
+}
+
+tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,
+                              const connection_options& options, error_code& ec,
+                              attempts_type* attempts) {
+  attempts_type local;
+  attempts_type& tried = attempts != nullptr ? *attempts : local;
+  tried.clear();
+  return connect_any(endpoints, options, checked_deadline(options), tried, ec);
+}
+
+tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,
+                              const connection_options& options) {
+  error_code ec;
+  attempts_type attempts;
+  tcp::socket socket = create_connection(endpoints, options, ec, &attempts);
+  if (ec) throw connection_error(ec, describe(target_of(endpoints), ec, attempts), attempts);
+  return socket;
+}
+
+}  // namespace sockmode
