@@ -6,7 +6,7 @@ SAN_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # mutex already orders handler hand-off, so the TSan build uses Asio's null fence instead.
 SAN_TSAN = -fsanitize=thread -DBOOST_ASIO_DISABLE_FENCED_BLOCK
 
-.PHONY: all setup demo test test-plain test-asan test-tsan bench clean
+.PHONY: all setup demo test test-plain test-asan test-tsan bench package clean
 
 all: test
 
@@ -49,5 +49,12 @@ bench:
 	cmake --build build-bench -j$(JOBS)
 	bash benchmarks/run.sh build-bench
 
+# A Debian package of the library, headers, CMake package and pkg-config file.
+package: setup
+	cmake -S . -B build-deb -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+	  -DSOCKMODE_TESTS=OFF -DSOCKMODE_EXAMPLES=OFF
+	cmake --build build-deb -j$(JOBS)
+	cd build-deb && cpack -G DEB
+
 clean:
-	rm -rf build build-asan build-tsan build-bench
+	rm -rf build build-asan build-tsan build-bench build-deb

@@ -16,3 +16,21 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/sockmode-config-version.c
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/sockmode-config.cmake
   ${PROJECT_BINARY_DIR}/sockmode-config-version.cmake DESTINATION ${SOCKMODE_CMAKE_DIR})
+
+# pkg-config, relocatable: the prefix is found from the .pc file's own place.
+file(RELATIVE_PATH SOCKMODE_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" SOCKMODE_PC_UP "${SOCKMODE_PC_UP}")
+configure_file(cmake/sockmode.pc.in ${PROJECT_BINARY_DIR}/sockmode.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/sockmode.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# `cpack -G DEB` in a build configured with CMAKE_INSTALL_PREFIX=/usr (make package).
+set(CPACK_PACKAGE_NAME libsockmode-dev)
+set(CPACK_PACKAGE_VENDOR sockmode)
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "sockmode maintainers <sockmode@localhost>")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libboost1.81-dev")
+set(CPACK_GENERATOR DEB)
+include(CPack)

@@ -1,4 +1,6 @@
 #include <sockmode/error.hpp>
+#include <sockmode/detail/io_object.hpp>
+#include <sockmode/detail/timeout.hpp>
 #include <sockmode/io_error.hpp>
 #include <sockmode/timeout_error.hpp>
 

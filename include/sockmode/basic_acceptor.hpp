@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_BASIC_ACCEPTOR_HPP
 #define SOCKMODE_BASIC_ACCEPTOR_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <sockmode/basic_socket.hpp>
 
 #include <boost/asio/socket_base.hpp>
@@ -14,7 +15,7 @@ namespace sockmode {
 /// An accepted socket starts in `getdefaulttimeout()` if a default is set, otherwise in
 /// blocking mode, whatever the listener's mode and on every OS.
 template <class Protocol>
-class basic_acceptor : public detail::io_object, public boost::asio::socket_base {
+class SOCKMODE_API basic_acceptor : public detail::io_object, public boost::asio::socket_base {
  public:
   using protocol_type = Protocol;
   using endpoint_type = typename Protocol::endpoint;

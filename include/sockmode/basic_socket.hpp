@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_BASIC_SOCKET_HPP
 #define SOCKMODE_BASIC_SOCKET_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <sockmode/default_timeout.hpp>
 #include <sockmode/detail/io_object.hpp>
 #include <sockmode/detail/syscalls.hpp>
@@ -49,7 +50,7 @@ class basic_acceptor;
 /// Supported protocols: `ip::tcp`, `ip::udp`, `local::stream_protocol`,
 /// `local::datagram_protocol` (see tcp.hpp, udp.hpp, local.hpp).
 template <class Protocol>
-class basic_socket : public detail::io_object, public boost::asio::socket_base {
+class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::socket_base {
  public:
   using protocol_type = Protocol;
   using endpoint_type = typename Protocol::endpoint;

@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_CONNECTION_ERROR_HPP
 #define SOCKMODE_CONNECTION_ERROR_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <sockmode/io_error.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -21,7 +22,7 @@ struct connection_attempt {
 /// the last attempt's error (or the resolver's, when no address was tried), so
 /// `e.code() == sockmode::error::timeout` tells a deadline that passed; `attempts()` lists
 /// every address tried, in the order the attempts started.
-class connection_error : public io_error {
+class SOCKMODE_API connection_error : public io_error {
  public:
   connection_error(boost::system::error_code ec, const std::string& what,
                    std::vector<connection_attempt> attempts)

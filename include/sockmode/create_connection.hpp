@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_CREATE_CONNECTION_HPP
 #define SOCKMODE_CREATE_CONNECTION_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <sockmode/connection_error.hpp>
 #include <sockmode/default_timeout.hpp>
 #include <sockmode/tcp.hpp>
@@ -34,21 +35,21 @@ struct connection_options {
 /// `host` (see `resolve`), tries each address in turn, and returns the first socket that
 /// connects, in the mode `options.timeout` names. On failure it throws `connection_error`,
 /// which lists every attempt. Timeout mode bounds the whole call, not each attempt.
-tcp::socket create_connection(std::string_view host, std::string_view service,
+SOCKMODE_API tcp::socket create_connection(std::string_view host, std::string_view service,
                               const connection_options& options = {});
 /// As above, with the default options but for `timeout`.
-tcp::socket create_connection(std::string_view host, std::string_view service,
+SOCKMODE_API tcp::socket create_connection(std::string_view host, std::string_view service,
                               timeout_type timeout);
 /// As above, but reports failure through `ec` (the last attempt's error, or the resolver's),
 /// and each attempt through `attempts` when given.
-tcp::socket create_connection(std::string_view host, std::string_view service,
+SOCKMODE_API tcp::socket create_connection(std::string_view host, std::string_view service,
                               const connection_options& options, boost::system::error_code& ec,
                               std::vector<connection_attempt>* attempts = nullptr);
 
 /// The same over addresses already resolved (in the order to try them), under the same rules.
-tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,
+SOCKMODE_API tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,
                               const connection_options& options = {});
-tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,
+SOCKMODE_API tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,
                               const connection_options& options, boost::system::error_code& ec,
                               std::vector<connection_attempt>* attempts = nullptr);
 

@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_DEFAULT_TIMEOUT_HPP
 #define SOCKMODE_DEFAULT_TIMEOUT_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <sockmode/detail/timeout.hpp>
 
 namespace sockmode {
@@ -8,7 +9,7 @@ namespace sockmode {
 /// Python's `socket.setdefaulttimeout`: the mode of sockets created (or accepted) from now on;
 /// existing sockets keep theirs. Process-wide and thread-safe. Throws `std::invalid_argument`
 /// for a negative or too large timeout and then leaves the default unchanged.
-void setdefaulttimeout(timeout_type t);
+SOCKMODE_API void setdefaulttimeout(timeout_type t);
 
 template <class Rep, class Period>
 void setdefaulttimeout(std::chrono::duration<Rep, Period> t) {
@@ -16,7 +17,7 @@ void setdefaulttimeout(std::chrono::duration<Rep, Period> t) {
 }
 
 /// `nullopt` unless a default was set.
-timeout_type getdefaulttimeout() noexcept;
+SOCKMODE_API timeout_type getdefaulttimeout() noexcept;
 
 }  // namespace sockmode
 

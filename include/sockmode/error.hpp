@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_ERROR_HPP
 #define SOCKMODE_ERROR_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <type_traits>
@@ -13,10 +14,10 @@ namespace sockmode {
 enum class error { timeout = 1 };
 
 /// The category of `sockmode::error`; its name is "sockmode".
-const boost::system::error_category& error_category() noexcept;
+SOCKMODE_API const boost::system::error_category& error_category() noexcept;
 
-boost::system::error_code make_error_code(error e) noexcept;
-boost::system::error_condition make_error_condition(error e) noexcept;
+SOCKMODE_API boost::system::error_code make_error_code(error e) noexcept;
+SOCKMODE_API boost::system::error_condition make_error_condition(error e) noexcept;
 
 }  // namespace sockmode
 

@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_IO_ERROR_HPP
 #define SOCKMODE_IO_ERROR_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <cstddef>
@@ -10,7 +11,7 @@ namespace sockmode {
 /// What every throwing sockmode call throws (a `boost::system::system_error`, so existing
 /// handlers keep working), plus how many bytes the call moved before it failed: nonzero only
 /// for `sendall`, the one call that can fail after a partial transfer.
-class io_error : public boost::system::system_error {
+class SOCKMODE_API io_error : public boost::system::system_error {
  public:
   io_error(boost::system::error_code ec, const char* what, std::size_t bytes_transferred = 0)
       : system_error(ec, what), bytes_transferred_(bytes_transferred) {}

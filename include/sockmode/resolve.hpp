@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_RESOLVE_HPP
 #define SOCKMODE_RESOLVE_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <sockmode/default_timeout.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -24,10 +25,10 @@ namespace sockmode {
 /// `/etc/hosts`, `nsswitch.conf` and `resolv.conf` apply as for every other program. Errors are
 /// Asio's (`host_not_found`, `service_not_found`, ...). Flags are Python's: no
 /// `AI_ADDRCONFIG`, so `::1` resolves on a host with only loopback addresses.
-boost::asio::ip::tcp::resolver::results_type resolve(std::string_view host,
+SOCKMODE_API boost::asio::ip::tcp::resolver::results_type resolve(std::string_view host,
                                                      std::string_view service,
                                                      timeout_type timeout = getdefaulttimeout());
-boost::asio::ip::tcp::resolver::results_type resolve(std::string_view host,
+SOCKMODE_API boost::asio::ip::tcp::resolver::results_type resolve(std::string_view host,
                                                      std::string_view service,
                                                      timeout_type timeout,
                                                      boost::system::error_code& ec);

@@ -1,13 +1,88 @@
-# Installs the built library into a scratch prefix, then configures, builds and runs the
-# consumer project against it.
-foreach(step
-    "${CMAKE_COMMAND};--install;${BUILD_DIR};--prefix;${WORK_DIR}/prefix"
-    "${CMAKE_COMMAND};-S;${SOURCE_DIR}/test/package;-B;${WORK_DIR}/build;-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix;-DCMAKE_BUILD_TYPE=Release"
-    "${CMAKE_COMMAND};--build;${WORK_DIR}/build"
-    "${WORK_DIR}/build/consumer")
-  execute_process(COMMAND ${step} RESULT_VARIABLE result)
+# Builds and runs a consumer of sockmode the way MODE says:
+#   static           install the static build into a scratch prefix, then find_package
+#   shared           a shared build (BUILD_SHARED_LIBS=ON): checks its SONAME and exports,
+#                    installs it into a scratch prefix, find_package; then packs it with
+#                    `cpack -G DEB` and consumes the .deb, installed with dpkg when INSTALL_DEB
+#                    is true (CI, as root) or else unpacked into a scratch root
+#   add_subdirectory, fetch_content   build sockmode as part of the consumer
+#   pkg_config       install, then a plain compiler command line with pkg-config's flags
+cmake_minimum_required(VERSION 3.21)
+
+function(step)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE result)
   if(NOT result EQUAL 0)
-    message(FATAL_ERROR "package test step failed (${result}): ${step}")
+    message(FATAL_ERROR "package test (${MODE}) step failed (${result}): ${ARGN}")
   endif()
-endforeach()
-message(STATUS "consumer built against the installed package and ran")
+endfunction()
+
+set(work ${WORK_DIR}/${MODE})
+file(REMOVE_RECURSE ${work})
+set(lean -DCMAKE_BUILD_TYPE=Release -DSOCKMODE_TESTS=OFF -DSOCKMODE_EXAMPLES=OFF
+  -DSOCKMODE_BENCHMARKS=OFF)
+set(consumer ${SOURCE_DIR}/test/package)
+
+function(consume consumer prefix build)
+  set(configure ${CMAKE_COMMAND} -S ${consumer} -B ${build} -DCMAKE_BUILD_TYPE=Release
+    -DSOCKMODE_SOURCE_DIR=${SOURCE_DIR})
+  if(prefix)
+    list(APPEND configure -DCMAKE_PREFIX_PATH=${prefix})
+  endif()
+  step(${configure})
+  step(${CMAKE_COMMAND} --build ${build} -j2)
+  step(${build}/consumer)
+endfunction()
+
+if(MODE STREQUAL "static")
+  step(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${work}/prefix)
+  consume(${consumer} ${work}/prefix ${work}/build)
+elseif(MODE STREQUAL "shared")
+  step(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${work}/lib ${lean} -DBUILD_SHARED_LIBS=ON
+    -DCMAKE_INSTALL_PREFIX=/usr)
+  step(${CMAKE_COMMAND} --build ${work}/lib -j2)
+  # A versioned SONAME, and only sockmode's API exported (plus the templates Asio itself
+  # declares with default visibility).
+  execute_process(COMMAND readelf -d ${work}/lib/libsockmode.so OUTPUT_VARIABLE dynamic)
+  if(NOT dynamic MATCHES "Library soname: \\[libsockmode\\.so\\.[0-9]+\\]")
+    message(FATAL_ERROR "libsockmode.so has no versioned SONAME:\n${dynamic}")
+  endif()
+  execute_process(COMMAND nm -DC --defined-only ${work}/lib/libsockmode.so OUTPUT_VARIABLE symbols)
+  string(REGEX MATCHALL "[^\n]*(anonymous namespace|sockmode_)[^\n]*" internal "${symbols}")
+  if(internal)
+    message(FATAL_ERROR "internal symbols exported:\n${internal}")
+  endif()
+  step(${CMAKE_COMMAND} --install ${work}/lib --prefix ${work}/prefix)
+  consume(${consumer} ${work}/prefix ${work}/build)
+
+  execute_process(COMMAND cpack -G DEB WORKING_DIRECTORY ${work}/lib RESULT_VARIABLE result)
+  file(GLOB deb ${work}/lib/*.deb)
+  if(NOT result EQUAL 0 OR NOT deb)
+    message(FATAL_ERROR "cpack -G DEB made no package")
+  endif()
+  if(INSTALL_DEB)
+    step(dpkg -i ${deb})
+    consume(${consumer} "" ${work}/build-deb)
+    step(dpkg -r libsockmode-dev)
+  else()
+    step(dpkg-deb -x ${deb} ${work}/root)
+    consume(${consumer} ${work}/root/usr ${work}/build-deb)
+  endif()
+  message(STATUS "${deb} built and consumed")
+elseif(MODE STREQUAL "add_subdirectory" OR MODE STREQUAL "fetch_content")
+  consume(${SOURCE_DIR}/test/package/${MODE} "" ${work}/build)
+elseif(MODE STREQUAL "pkg_config")
+  step(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${work}/prefix)
+  file(GLOB_RECURSE pc ${work}/prefix/*/sockmode.pc)
+  get_filename_component(pc_dir "${pc}" DIRECTORY)
+  set(ENV{PKG_CONFIG_PATH} ${pc_dir})
+  execute_process(COMMAND pkg-config --cflags --libs sockmode OUTPUT_VARIABLE flags
+    RESULT_VARIABLE result OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "pkg-config --cflags --libs sockmode failed")
+  endif()
+  separate_arguments(flags UNIX_COMMAND "${flags}")
+  step(c++ -std=c++17 ${SOURCE_DIR}/test/package/main.cpp ${flags} -o ${work}/consumer)
+  step(${work}/consumer)
+else()
+  message(FATAL_ERROR "unknown MODE ${MODE}")
+endif()
+message(STATUS "consumer (${MODE}) built and ran")

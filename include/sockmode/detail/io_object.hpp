@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_DETAIL_IO_OBJECT_HPP
 #define SOCKMODE_DETAIL_IO_OBJECT_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <sockmode/detail/io_state.hpp>
 #include <sockmode/detail/timeout.hpp>
 
@@ -8,11 +9,11 @@
 
 namespace sockmode::detail {
 
-[[noreturn]] void throw_error(const boost::system::error_code& ec, const char* what,
+[[noreturn]] SOCKMODE_API void throw_error(const boost::system::error_code& ec, const char* what,
                               std::size_t bytes_transferred = 0);
 
 // The mode members shared by sockets and acceptors. Documented on basic_socket.
-class io_object {
+class SOCKMODE_API io_object {
  public:
   void settimeout(timeout_type t);
   template <class Rep, class Period>

@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_DETAIL_IO_STATE_HPP
 #define SOCKMODE_DETAIL_IO_STATE_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <sockmode/detail/function_ref.hpp>
 #include <sockmode/detail/timeout.hpp>
 
@@ -21,7 +22,7 @@ struct thread_slot;
 
 // What the threads using one descriptor share: its mode, whether it may still be used, and
 // who is waiting on it. Heap-allocated by io_object, so its address is stable during calls.
-class io_state {
+class SOCKMODE_API io_state {
  public:
   using wait_type = boost::asio::socket_base::wait_type;
   using attempt_fn = function_ref<std::size_t(boost::system::error_code&)>;

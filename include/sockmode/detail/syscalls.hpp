@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_DETAIL_SYSCALLS_HPP
 #define SOCKMODE_DETAIL_SYSCALLS_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -35,9 +36,9 @@ iovecs to_iovecs(const BufferSequence& buffers) {
 
 // One non-blocking syscall each (sockmode's descriptors are always O_NONBLOCK); EAGAIN comes
 // back as would_block. `address`, when given, receives or names the peer.
-std::size_t receive(int fd, const iovecs& buffers, void* address, std::size_t* address_size,
+SOCKMODE_API std::size_t receive(int fd, const iovecs& buffers, void* address, std::size_t* address_size,
                     boost::system::error_code& ec) noexcept;
-std::size_t send(int fd, const iovecs& buffers, const void* address, std::size_t address_size,
+SOCKMODE_API std::size_t send(int fd, const iovecs& buffers, const void* address, std::size_t address_size,
                  boost::system::error_code& ec) noexcept;
 
 // Resizes `endpoint` to an address length the kernel reported, which can exceed the
@@ -49,8 +50,8 @@ void resize_endpoint(Endpoint& endpoint, std::size_t size) {
 }
 
 // New descriptors are non-blocking and close-on-exec from the start, as CPython's.
-int open_socket(int family, int type, int protocol, boost::system::error_code& ec) noexcept;
-int accept_socket(int listener, void* address, std::size_t* address_size,
+SOCKMODE_API int open_socket(int family, int type, int protocol, boost::system::error_code& ec) noexcept;
+SOCKMODE_API int accept_socket(int listener, void* address, std::size_t* address_size,
                   boost::system::error_code& ec) noexcept;
 
 }  // namespace sockmode::detail

@@ -1,6 +1,7 @@
 #ifndef SOCKMODE_DETAIL_TIMEOUT_HPP
 #define SOCKMODE_DETAIL_TIMEOUT_HPP
 
+#include <sockmode/detail/config.hpp>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -18,7 +19,7 @@ namespace detail {
 // uptime, so a deadline never wraps into the past.
 inline constexpr std::chrono::nanoseconds max_timeout{std::chrono::nanoseconds::max() / 2};
 
-[[noreturn]] void throw_invalid_timeout(const char* why);
+[[noreturn]] SOCKMODE_API void throw_invalid_timeout(const char* why);
 
 inline std::chrono::nanoseconds checked(std::chrono::nanoseconds t) {
   if (t.count() < 0) throw_invalid_timeout("timeout must not be negative");

@@ -1,0 +1,12 @@
+#ifndef SOCKMODE_DETAIL_CONFIG_HPP
+#define SOCKMODE_DETAIL_CONFIG_HPP
+
+// The library is built with hidden visibility: only what carries SOCKMODE_API is exported
+// from libsockmode.so, so the ABI is the documented API and nothing else.
+#if defined(__GNUC__) || defined(__clang__)
+#define SOCKMODE_API __attribute__((visibility("default")))
+#else
+#define SOCKMODE_API
+#endif
+
+#endif  // SOCKMODE_DETAIL_CONFIG_HPP
