@@ -6,7 +6,7 @@ SAN_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # mutex already orders handler hand-off, so the TSan build uses Asio's null fence instead.
 SAN_TSAN = -fsanitize=thread -DBOOST_ASIO_DISABLE_FENCED_BLOCK
 
-.PHONY: all setup demo test test-plain test-asan test-tsan bench package clean
+.PHONY: all setup demo test test-plain test-asan test-tsan bench package docs clean
 
 all: test
 
@@ -19,7 +19,7 @@ demo: setup
 	./build/examples/quick_start
 	./build/examples/demo
 
-test: setup test-plain test-asan test-tsan
+test: setup test-plain test-asan test-tsan docs
 
 # The plain pass also builds the benchmarks and runs their smoke mode, so they cannot rot.
 test-plain:
@@ -49,6 +49,11 @@ bench:
 	cmake --build build-bench -j$(JOBS)
 	bash benchmarks/run.sh build-bench
 
+# The API reference from the public headers' comments; any doxygen warning fails it.
+docs: setup
+	doxygen docs/Doxyfile
+	@echo "API reference: build-docs/html/index.html"
+
 # A Debian package of the library, headers, CMake package and pkg-config file.
 package: setup
 	cmake -S . -B build-deb -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
@@ -57,4 +62,4 @@ package: setup
 	cd build-deb && cpack -G DEB
 
 clean:
-	rm -rf build build-asan build-tsan build-bench build-deb
+	rm -rf build build-asan build-tsan build-bench build-deb build-docs
