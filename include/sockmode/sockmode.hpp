@@ -5,6 +5,8 @@
 
 #include <sockmode/basic_acceptor.hpp>
 #include <sockmode/basic_socket.hpp>
+#include <sockmode/basic_socket_iostream.hpp>
+#include <sockmode/basic_socket_streambuf.hpp>
 #include <sockmode/default_timeout.hpp>
 #include <sockmode/error.hpp>
 #include <sockmode/io_error.hpp>
