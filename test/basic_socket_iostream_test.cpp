@@ -3,6 +3,7 @@
 #include "support.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/connect_pair.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/test/unit_test.hpp>
@@ -209,6 +210,29 @@ BOOST_AUTO_TEST_CASE(each_read_has_its_own_timeout_so_a_dripping_peer_is_read_wh
   BOOST_TEST(!stream.error(), stream.error().message());
   BOOST_TEST(got == "abcdefghij");
   BOOST_TEST(took.count() >= 0.9);  // three times the timeout: no deadline for the whole line
+}
+
+BOOST_AUTO_TEST_CASE(asio_iostream_with_the_same_expiry_gives_up_on_that_dripping_peer) {
+  // The contrast: Asio's one expiry covers the whole stream, however the peer progresses.
+  sockmode::tcp::acceptor listener(test::loopback());
+  asio::ip::tcp::iostream stream;
+  stream.expires_after(300ms);
+  stream.connect(listener.local_endpoint());
+  sockmode::tcp::socket peer = listener.accept();
+  const std::string line = "abcdefghij\n";
+  std::thread dripper([&] {
+    for (char c : line) {
+      std::this_thread::sleep_for(100ms);
+      error_code ignored;
+      peer.sendall(asio::buffer(&c, 1), ignored);
+    }
+  });
+  std::string got;
+  std::getline(stream, got);
+  dripper.join();
+  BOOST_TEST(stream.eof());
+  BOOST_TEST((stream.error() == asio::error::timed_out), stream.error().message());
+  BOOST_TEST(got.size() < 10u);  // never the whole line
 }
 
 BOOST_AUTO_TEST_CASE(each_write_has_its_own_timeout_so_a_slow_reader_receives_everything) {
