@@ -21,6 +21,12 @@ basic_socket_iostream<Protocol>::basic_socket_iostream(socket_type& socket)
 }
 
 template <class Protocol>
+basic_socket_iostream<Protocol>::basic_socket_iostream(basic_socket_iostream&& other)
+    : std::iostream(std::move(other)), buf_(std::move(other.buf_)) {
+  std::iostream::set_rdbuf(&buf_);  // the base's move leaves the buffer behind
+}
+
+template <class Protocol>
 basic_socket_iostream<Protocol>::~basic_socket_iostream() = default;
 
 template class basic_socket_iostream<boost::asio::ip::tcp>;

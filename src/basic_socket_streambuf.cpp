@@ -36,6 +36,19 @@ basic_socket_streambuf<Protocol>::basic_socket_streambuf(socket_type& socket)
   set_put_area(0);
 }
 
+// The buffers are on the heap, so the area pointers copied with the base stay valid.
+template <class Protocol>
+basic_socket_streambuf<Protocol>::basic_socket_streambuf(basic_socket_streambuf&& other) noexcept
+    : std::streambuf(other),
+      owned_(std::move(other.owned_)),
+      socket_(owned_ ? &*owned_ : other.socket_),
+      error_(other.error_),
+      get_buffer_(std::move(other.get_buffer_)),
+      put_buffer_(std::move(other.put_buffer_)) {
+  other.setg(nullptr, nullptr, nullptr);
+  other.setp(nullptr, nullptr);  // nothing left for its destructor to send
+}
+
 template <class Protocol>
 basic_socket_streambuf<Protocol>::~basic_socket_streambuf() {
   if (pptr() != pbase() && socket_->is_open()) send_buffered(nullptr, 0);

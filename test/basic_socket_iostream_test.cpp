@@ -22,6 +22,7 @@ namespace asio = boost::asio;
 static_assert(std::is_base_of_v<std::iostream, sockmode::tcp::iostream>);
 static_assert(std::is_base_of_v<std::iostream, sockmode::local::iostream>);
 static_assert(!std::is_copy_constructible_v<sockmode::tcp::iostream>);
+static_assert(std::is_move_constructible_v<sockmode::tcp::iostream>);
 
 namespace {
 
@@ -189,6 +190,33 @@ BOOST_AUTO_TEST_CASE(referring_stream_leaves_the_socket_open_and_owning_stream_c
   }
   // End of stream proves the owning stream closed the socket.
   BOOST_TEST(read_to_end(server) == "by reference, directly, owned");
+}
+
+BOOST_AUTO_TEST_CASE(moved_stream_keeps_its_state_its_buffered_bytes_and_its_socket) {
+  auto [client, server] = test::connected_pair();
+  client.settimeout(200ms);
+  server.settimeout(5s);
+  sockmode::tcp::iostream original(std::move(client));
+  server.sendall(asio::buffer(std::string("one\ntwo")));
+  std::string line;
+  std::getline(original, line);
+  BOOST_TEST(line == "one");
+  original << "pending";            // buffered, not sent
+  std::getline(original, line);     // times out on "two"
+  BOOST_TEST(line == "two");
+  {
+    sockmode::tcp::iostream moved(std::move(original));
+    BOOST_TEST(moved.eof());
+    BOOST_TEST((moved.error() == sockmode::error::timeout), moved.error().message());
+    server.sendall(asio::buffer(std::string("!\n")));
+    moved.clear();
+    std::string rest;
+    BOOST_TEST(static_cast<bool>(std::getline(moved, rest)));
+    BOOST_TEST(line + rest == "two!");
+  }
+  // The moved-to stream sent the pending bytes and closed the socket; the moved-from one,
+  // still alive, holds nothing.
+  BOOST_TEST(read_to_end(server) == "pending");
 }
 
 BOOST_AUTO_TEST_CASE(each_read_has_its_own_timeout_so_a_dripping_peer_is_read_whole) {

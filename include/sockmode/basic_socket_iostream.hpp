@@ -37,6 +37,9 @@ class basic_socket_iostream : public std::iostream {
   /// Uses `socket`, which must outlive the stream and stays open after it.
   explicit basic_socket_iostream(socket_type& socket);
 
+  /// Takes over the state, the buffered bytes and the socket. The moved-from stream may only
+  /// be destroyed.
+  basic_socket_iostream(basic_socket_iostream&& other);
   basic_socket_iostream(const basic_socket_iostream&) = delete;
   basic_socket_iostream& operator=(const basic_socket_iostream&) = delete;
   /// Sends what is still buffered (failures ignored: `flush()` first to see them).

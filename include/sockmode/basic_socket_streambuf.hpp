@@ -49,6 +49,9 @@ class basic_socket_streambuf : public std::streambuf {
   /// Uses `socket`, which must outlive this streambuf and stays open after it.
   explicit basic_socket_streambuf(socket_type& socket);
 
+  /// Takes over the buffered bytes and the socket, owned or referred to. The moved-from
+  /// streambuf may only be destroyed.
+  basic_socket_streambuf(basic_socket_streambuf&& other) noexcept;
   basic_socket_streambuf(const basic_socket_streambuf&) = delete;
   basic_socket_streambuf& operator=(const basic_socket_streambuf&) = delete;
   ~basic_socket_streambuf() override;
