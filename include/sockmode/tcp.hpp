@@ -2,9 +2,9 @@
 #define SOCKMODE_TCP_HPP
 
 #include <sockmode/basic_acceptor.hpp>
+#include <sockmode/basic_socket.hpp>
 #include <sockmode/basic_socket_iostream.hpp>
 #include <sockmode/basic_socket_streambuf.hpp>
-#include <sockmode/basic_socket.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 
