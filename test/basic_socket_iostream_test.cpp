@@ -158,6 +158,7 @@ BOOST_AUTO_TEST_CASE(write_timeout_keeps_unsent_bytes_and_a_later_flush_sends_ea
   stream.write(payload.data(), static_cast<std::streamsize>(payload.size()));
   BOOST_TEST(stream.bad());
   BOOST_TEST((stream.error() == sockmode::error::timeout), stream.error().message());
+  stream << "not taken: the stream has failed and was not cleared";
 
   server.settimeout(10s);
   std::string received;

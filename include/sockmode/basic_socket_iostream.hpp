@@ -22,7 +22,10 @@ namespace sockmode {
 ///   partial line in its string, with eofbit but not failbit; after `clear()`, a second
 ///   `getline` returns the rest of that line, to append to the first part.
 /// - an insertion or `flush()` that times out sets badbit; the stream keeps every byte it was
-///   given and not sent. After `clear()`, `flush()` sends them; never write them again.
+///   given and not sent, the failed insertion's whole. After `clear()`, `flush()` sends them;
+///   never write them again. Insertions after the failed one, up to `clear()`, do nothing
+///   (iostream rules): in `f << a << b << std::flush`, if `a` fails, `b` was not taken. Check
+///   the stream between insertions whose fate you need to know.
 ///
 /// Output is buffered until `flush()`, `std::endl`, a full buffer or destruction (Python's
 /// behaviour; Asio's `ip::tcp::iostream` sets `std::unitbuf`).
