@@ -20,7 +20,10 @@ namespace sockmode {
 ///   `error() == sockmode::error::timeout` tells it from end of stream
 ///   (`error() == asio::error::eof`). `std::getline` that times out mid-line leaves the
 ///   partial line in its string, with eofbit but not failbit; after `clear()`, a second
-///   `getline` returns the rest of that line, to append to the first part.
+///   `getline` returns the rest of that line, to append to the first part. A formatted
+///   extraction (`f >> n`) that times out mid-token has consumed the part it saw, so `n`
+///   holds, say, 12 of 123, also with eofbit only: for input that may stall, read lines or
+///   bytes and parse those.
 /// - an insertion or `flush()` that times out sets badbit; the stream keeps every byte it was
 ///   given and not sent, the failed insertion's whole. After `clear()`, `flush()` sends them;
 ///   never write them again. Insertions after the failed one, up to `clear()`, do nothing
