@@ -5,6 +5,8 @@
 
 #include <sockmode/basic_acceptor.hpp>
 #include <sockmode/basic_socket.hpp>
+#include <sockmode/basic_socket_iostream.hpp>
+#include <sockmode/basic_socket_streambuf.hpp>
 #include <sockmode/connection_error.hpp>
 #include <sockmode/create_connection.hpp>
 #include <sockmode/default_timeout.hpp>

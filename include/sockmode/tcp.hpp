@@ -3,6 +3,8 @@
 
 #include <sockmode/basic_acceptor.hpp>
 #include <sockmode/basic_socket.hpp>
+#include <sockmode/basic_socket_iostream.hpp>
+#include <sockmode/basic_socket_streambuf.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -10,12 +12,15 @@ namespace sockmode {
 
 extern template class basic_socket<boost::asio::ip::tcp>;
 extern template class basic_acceptor<boost::asio::ip::tcp>;
+extern template class basic_socket_streambuf<boost::asio::ip::tcp>;
+extern template class basic_socket_iostream<boost::asio::ip::tcp>;
 
 namespace tcp {
 using protocol = boost::asio::ip::tcp;
 using endpoint = protocol::endpoint;
 using socket = basic_socket<protocol>;
 using acceptor = basic_acceptor<protocol>;
+using iostream = basic_socket_iostream<protocol>;  // Python: sock.makefile()
 }  // namespace tcp
 
 }  // namespace sockmode
