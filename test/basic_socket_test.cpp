@@ -102,6 +102,31 @@ BOOST_AUTO_TEST_CASE(tiny_floating_timeout_rounds_up_instead_of_becoming_non_blo
   BOOST_TEST(s.getblocking());
 }
 
+BOOST_AUTO_TEST_CASE(floating_timeouts_convert_exactly_as_cpython_does) {
+  // CPython multiplies the float seconds by 1e9 in double and rounds up: 0.1 s is exactly
+  // 100000000 ns there, although 0.1 * 1e9 in long double is a little more than that.
+  sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+  using fsec = std::chrono::duration<double>;
+  s.settimeout(fsec(0.1));
+  BOOST_TEST((s.gettimeout() == 100000000ns));
+  s.settimeout(fsec(0.2));
+  BOOST_TEST((s.gettimeout() == 200000000ns));
+  s.settimeout(fsec(1.1));
+  BOOST_TEST((s.gettimeout() == 1100000000ns));
+  s.settimeout(fsec(0.3));
+  BOOST_TEST((s.gettimeout() == 300000000ns));
+  s.settimeout(fsec(5e-324));  // the smallest double still rounds up to 1 ns
+  BOOST_TEST((s.gettimeout() == 1ns));
+  s.settimeout(fsec(1.5e-9));
+  BOOST_TEST((s.gettimeout() == 2ns));
+  s.settimeout(std::chrono::duration<double, std::milli>(100.1));
+  BOOST_TEST((s.gettimeout() == 100100000ns));
+  s.settimeout(std::chrono::duration<float>(0.25f));
+  BOOST_TEST((s.gettimeout() == 250000000ns));
+  s.settimeout(std::chrono::duration<double, std::ratio<60>>(0.5));
+  BOOST_TEST((s.gettimeout() == 30s));
+}
+
 BOOST_AUTO_TEST_CASE(descriptor_is_non_blocking_in_every_mode) {
   sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
   for (const sockmode::timeout_type t : {sockmode::timeout_type(), sockmode::timeout_type(0ns),
