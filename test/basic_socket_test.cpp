@@ -534,6 +534,43 @@ BOOST_AUTO_TEST_CASE(send_to_a_reset_peer_fails_with_the_kernel_error) {
   BOOST_TEST((ec == asio_error::connection_reset || ec == asio_error::broken_pipe));
 }
 
+BOOST_AUTO_TEST_CASE(zero_length_send_on_an_open_unconnected_socket_reports_the_kernels_epipe) {
+  // As CPython: send(b"") and sendall(b"") make the syscall, which fails with EPIPE.
+  for (const sockmode::timeout_type mode :
+       {sockmode::timeout_type(), sockmode::timeout_type(0ns), sockmode::timeout_type(5s)}) {
+    sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+    s.settimeout(mode);
+    error_code ec;
+    const seconds took = elapsed([&] {
+      BOOST_TEST(s.send(boost::asio::const_buffer(), ec) == 0u);
+      BOOST_TEST((ec == asio_error::broken_pipe), ec.message());
+      BOOST_TEST(s.sendall(boost::asio::const_buffer(), ec) == 0u);
+      BOOST_TEST((ec == asio_error::broken_pipe), ec.message());
+      BOOST_TEST(s.write_some(boost::asio::const_buffer(), ec) == 0u);
+      BOOST_TEST((ec == asio_error::broken_pipe), ec.message());
+    });
+    BOOST_TEST(took.count() < 1.0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(zero_length_send_with_a_full_send_buffer_returns_zero_without_waiting) {
+  // SPEC: a zero-length buffer never waits (CPython would wait for room here; see the README's
+  // differences table).
+  auto [client, server] = connected_pair();
+  fill_send_buffer(client);
+  for (const sockmode::timeout_type mode : {sockmode::timeout_type(), sockmode::timeout_type(5s)}) {
+    client.settimeout(mode);
+    error_code ec;
+    const seconds took = elapsed([&] {
+      BOOST_TEST(client.send(boost::asio::const_buffer(), ec) == 0u);
+      BOOST_TEST(!ec, ec.message());
+      BOOST_TEST(client.sendall(boost::asio::const_buffer(), ec) == 0u);
+      BOOST_TEST(!ec, ec.message());
+    });
+    BOOST_TEST(took.count() < 1.0);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(connecting)
