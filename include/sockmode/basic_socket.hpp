@@ -87,7 +87,9 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   /// Opens the socket if needed and connects under the mode: waits for the handshake
   /// (blocking), fails with `error::timeout` (timeout) or, while it is still in progress,
   /// with `would_block` (non-blocking; finish with `wait(wait_write, ...)` and connect again).
-  /// The kernel's own errors pass through unchanged.
+  /// The kernel's own errors pass through unchanged. A Unix listener whose backlog is full
+  /// makes blocking mode wait until it has room (retrying on a back-off timer, so room is
+  /// noticed up to 20 ms late); the other modes fail at once with EAGAIN, as in CPython.
   void connect(const endpoint_type& endpoint);
   void connect(const endpoint_type& endpoint, boost::system::error_code& ec);
   /// Python's `connect_ex`: the error instead of an exception.
