@@ -82,8 +82,8 @@ struct connected_unix {
 template <class T, class = void>
 struct setdefaulttimeout_accepts : std::false_type {};
 template <class T>
-struct setdefaulttimeout_accepts<T, std::void_t<decltype(sockmode::setdefaulttimeout(std::declval<T>()))>>
-    : std::true_type {};
+struct setdefaulttimeout_accepts<
+    T, std::void_t<decltype(sockmode::setdefaulttimeout(std::declval<T>()))>> : std::true_type {};
 
 // SendmsgStreamTests.testSendmsgTimeout: sends 512-byte messages until one times out.
 template <class Socket>
@@ -538,7 +538,8 @@ BOOST_AUTO_TEST_SUITE(InterruptedSendTimeoutTest)
 // test_socket.InterruptedSendTimeoutTest.testInterruptedSendTimeout
 BOOST_AUTO_TEST_CASE(testInterruptedSendTimeout) {
   const std::string data(512, 'a');
-  check_interrupted_send([&](connected_tcp& t, error_code& ec) { t.serv_conn.send(buffer(data), ec); });
+  check_interrupted_send(
+      [&](connected_tcp& t, error_code& ec) { t.serv_conn.send(buffer(data), ec); });
 }
 
 // test_socket.InterruptedSendTimeoutTest.testInterruptedSendtoTimeout
