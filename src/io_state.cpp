@@ -257,7 +257,7 @@ std::int64_t now_ns() noexcept {
 // The back-off of io_state::perform_with_back_off: 100 us doubling to 20 ms. Short sleeps
 // first, because room often appears soon. The cap trades the delay in noticing room against
 // the cost of waiting: each retry is a connect() and a timer wake-up, about 100 us of CPU on
-// the reference machine, so a long wait costs about 0.5% of a CPU and room is noticed within
+// the reference machine, so a long wait costs about 0.6% of a CPU and room is noticed within
 // 20 ms (a 10 ms cap measured 1.1%, 50 ms 0.3%; README, "How it works").
 constexpr std::int64_t first_back_off_ns = 100'000;
 constexpr std::int64_t back_off_cap_ns = 20'000'000;

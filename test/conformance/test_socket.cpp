@@ -1,14 +1,16 @@
 // A port of the mode parts of CPython 3.11's Lib/test/test_socket.py to sockmode: the timeout,
 // blocking and non-blocking tests of GeneralModuleTests, NonBlockingTCPTests, TCPTimeoutTest,
 // UDPTimeoutTest, InheritanceTest, the Interrupted*Timeout tests, BufferIOTest's empty buffer,
-// TestExceptions' setblocking check and the sendmsg/recvmsg timeout tests over TCP, UDP and the
-// Unix-socket bases. One test case per CPython test, in a suite named after its class; where
-// sockmode deliberately differs, the case asserts sockmode's behaviour and cites the README.
+// TestExceptions' setblocking check and the sendmsg/recvmsg timeout tests over TCP, UDP, UDP6
+// and the Unix-socket bases. One test case per CPython test, in a suite named after its class;
+// where sockmode deliberately differs, the case asserts sockmode's behaviour and cites the
+// README.
 #include <sockmode/sockmode.hpp>
 
 #include "conformance/conformance.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address_v6.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/test/unit_test.hpp>
@@ -725,6 +727,42 @@ BOOST_AUTO_TEST_SUITE(RecvmsgIntoUDPTest)
 BOOST_AUTO_TEST_CASE(testRecvmsgTimeout) {
   test::default_timeout_guard guard;
   sockmode::udp::socket serv_sock = bound_udp_socket();
+  recvmsg_times_out(serv_sock);
+}
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+// CPython's UDP6 bases need IPv6 (support.IPV6_ENABLED) and skip without it; so do these.
+boost::test_tools::assertion_result ipv6_loopback(boost::unit_test::test_unit_id) {
+  sockmode::udp::socket probe;
+  error_code ec;
+  probe.bind({asio::ip::address_v6::loopback(), 0}, ec);
+  boost::test_tools::assertion_result result(!ec);
+  result.message() << "no IPv6 loopback: " << ec.message();
+  return result;
+}
+
+sockmode::udp::socket bound_udp6_socket() {
+  sockmode::udp::socket s(sockmode::udp::protocol::v6());
+  s.bind({asio::ip::address_v6::loopback(), 0});
+  return s;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(RecvmsgUDP6Test)
+// test_socket.RecvmsgUDP6Test.testRecvmsgTimeout
+BOOST_AUTO_TEST_CASE(testRecvmsgTimeout, *boost::unit_test::precondition(ipv6_loopback)) {
+  test::default_timeout_guard guard;
+  sockmode::udp::socket serv_sock = bound_udp6_socket();
+  recvmsg_times_out(serv_sock);
+}
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(RecvmsgIntoUDP6Test)
+// test_socket.RecvmsgIntoUDP6Test.testRecvmsgTimeout
+BOOST_AUTO_TEST_CASE(testRecvmsgTimeout, *boost::unit_test::precondition(ipv6_loopback)) {
+  test::default_timeout_guard guard;
+  sockmode::udp::socket serv_sock = bound_udp6_socket();
   recvmsg_times_out(serv_sock);
 }
 BOOST_AUTO_TEST_SUITE_END()
