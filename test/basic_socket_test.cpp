@@ -554,8 +554,8 @@ BOOST_AUTO_TEST_CASE(zero_length_send_on_an_open_unconnected_socket_reports_the_
 }
 
 BOOST_AUTO_TEST_CASE(zero_length_send_with_a_full_send_buffer_returns_zero_without_waiting) {
-  // SPEC: a zero-length buffer never waits (CPython would wait for room here; see the README's
-  // differences table).
+  // A zero-length buffer never waits (CPython's timeout mode would wait for room here: README,
+  // "Differences from Python").
   auto [client, server] = connected_pair();
   fill_send_buffer(client);
   for (const sockmode::timeout_type mode : {sockmode::timeout_type(), sockmode::timeout_type(5s)}) {
