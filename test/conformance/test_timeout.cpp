@@ -47,7 +47,12 @@ struct settimeout_accepts<
 
 struct tcp_socket {  // setUp: socket.socket(AF_INET, SOCK_STREAM); tearDown: close
   test::default_timeout_guard guard;
-  sockmode::tcp::socket sock{sockmode::tcp::protocol::v4()};
+  sockmode::tcp::socket sock = make();
+
+  sockmode::tcp::socket make() {  // with CPython's default: no default timeout
+    sockmode::setdefaulttimeout(std::nullopt);
+    return sockmode::tcp::socket(sockmode::tcp::protocol::v4());
+  }
 };
 
 }  // namespace
