@@ -164,28 +164,30 @@ void basic_socket<Protocol>::connect(const endpoint_type& endpoint, error_code& 
     } else if (started && errno == EISCONN) {
       e = {};
     } else if (errno == EAGAIN) {
-      // A full Unix backlog or no free local port: not a connect in progress, and nothing
-      // would signal readiness, so it fails at once, as in CPython. Reported in the generic
-      // category, which still matches errc::resource_unavailable_try_again, so that the wait
-      // path does not take it for would_block.
-      e = error_code(EAGAIN, boost::system::generic_category());
+      // A full Unix backlog (or, for other families, a kernel short of resources): not a
+      // connect in progress, and no readiness event will say when to try again. Blocking mode
+      // retries a Unix connect after a back-off sleep, as CPython's blocking descriptor sleeps
+      // in the kernel until the listener accepts; otherwise it fails at once, as in CPython.
+      e = detail::io_state::no_readiness_event();
     } else {
       e = error_code(errno, boost::system::system_category());
     }
     return 0;
   };
-  state_->perform(
-      wait_type::wait_write,
-      [&](error_code& e) -> std::size_t {
-        attempt(e);
-        if (!started && may_wait && e == boost::asio::error::would_block) {
-          started = true;
-          attempt(e);
-        }
-        started = true;
-        return 0;
-      },
-      ec);
+  const auto attempt_twice = [&](error_code& e) -> std::size_t {
+    attempt(e);
+    if (!started && may_wait && e == boost::asio::error::would_block) {
+      started = true;
+      attempt(e);
+    }
+    started = true;
+    return 0;
+  };
+  if (endpoint.protocol().family() == AF_UNIX) {
+    state_->perform_with_back_off(wait_type::wait_write, attempt_twice, ec);
+  } else {
+    state_->perform(wait_type::wait_write, attempt_twice, ec);
+  }
 }
 
 template <class Protocol>

@@ -102,6 +102,31 @@ BOOST_AUTO_TEST_CASE(tiny_floating_timeout_rounds_up_instead_of_becoming_non_blo
   BOOST_TEST(s.getblocking());
 }
 
+BOOST_AUTO_TEST_CASE(floating_timeouts_convert_exactly_as_cpython_does) {
+  // CPython multiplies the float seconds by 1e9 in double and rounds up: 0.1 s is exactly
+  // 100000000 ns there, although 0.1 * 1e9 in long double is a little more than that.
+  sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+  using fsec = std::chrono::duration<double>;
+  s.settimeout(fsec(0.1));
+  BOOST_TEST((s.gettimeout() == 100000000ns));
+  s.settimeout(fsec(0.2));
+  BOOST_TEST((s.gettimeout() == 200000000ns));
+  s.settimeout(fsec(1.1));
+  BOOST_TEST((s.gettimeout() == 1100000000ns));
+  s.settimeout(fsec(0.3));
+  BOOST_TEST((s.gettimeout() == 300000000ns));
+  s.settimeout(fsec(5e-324));  // the smallest double still rounds up to 1 ns
+  BOOST_TEST((s.gettimeout() == 1ns));
+  s.settimeout(fsec(1.5e-9));
+  BOOST_TEST((s.gettimeout() == 2ns));
+  s.settimeout(std::chrono::duration<double, std::milli>(100.1));
+  BOOST_TEST((s.gettimeout() == 100100000ns));
+  s.settimeout(std::chrono::duration<float>(0.25f));
+  BOOST_TEST((s.gettimeout() == 250000000ns));
+  s.settimeout(std::chrono::duration<double, std::ratio<60>>(0.5));
+  BOOST_TEST((s.gettimeout() == 30s));
+}
+
 BOOST_AUTO_TEST_CASE(descriptor_is_non_blocking_in_every_mode) {
   sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
   for (const sockmode::timeout_type t : {sockmode::timeout_type(), sockmode::timeout_type(0ns),
@@ -507,6 +532,43 @@ BOOST_AUTO_TEST_CASE(send_to_a_reset_peer_fails_with_the_kernel_error) {
   error_code ec;
   for (int i = 0; i < 100 && !ec; ++i) client.send(buffer(chunk), ec);
   BOOST_TEST((ec == asio_error::connection_reset || ec == asio_error::broken_pipe));
+}
+
+BOOST_AUTO_TEST_CASE(zero_length_send_on_an_open_unconnected_socket_reports_the_kernels_epipe) {
+  // As CPython: send(b"") and sendall(b"") make the syscall, which fails with EPIPE.
+  for (const sockmode::timeout_type mode :
+       {sockmode::timeout_type(), sockmode::timeout_type(0ns), sockmode::timeout_type(5s)}) {
+    sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
+    s.settimeout(mode);
+    error_code ec;
+    const seconds took = elapsed([&] {
+      BOOST_TEST(s.send(boost::asio::const_buffer(), ec) == 0u);
+      BOOST_TEST((ec == asio_error::broken_pipe), ec.message());
+      BOOST_TEST(s.sendall(boost::asio::const_buffer(), ec) == 0u);
+      BOOST_TEST((ec == asio_error::broken_pipe), ec.message());
+      BOOST_TEST(s.write_some(boost::asio::const_buffer(), ec) == 0u);
+      BOOST_TEST((ec == asio_error::broken_pipe), ec.message());
+    });
+    BOOST_TEST(took.count() < 1.0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(zero_length_send_with_a_full_send_buffer_returns_zero_without_waiting) {
+  // A zero-length buffer never waits (CPython's timeout mode would wait for room here: README,
+  // "Differences from Python").
+  auto [client, server] = connected_pair();
+  fill_send_buffer(client);
+  for (const sockmode::timeout_type mode : {sockmode::timeout_type(), sockmode::timeout_type(5s)}) {
+    client.settimeout(mode);
+    error_code ec;
+    const seconds took = elapsed([&] {
+      BOOST_TEST(client.send(boost::asio::const_buffer(), ec) == 0u);
+      BOOST_TEST(!ec, ec.message());
+      BOOST_TEST(client.sendall(boost::asio::const_buffer(), ec) == 0u);
+      BOOST_TEST(!ec, ec.message());
+    });
+    BOOST_TEST(took.count() < 1.0);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -244,21 +244,83 @@ BOOST_AUTO_TEST_CASE(datagram_receive_from_times_out_then_still_receives) {
   BOOST_TEST(std::string(data, n) == "after");
 }
 
-BOOST_AUTO_TEST_CASE(stream_connect_to_a_full_backlog_fails_at_once_instead_of_spinning) {
-  // A full Unix backlog answers EAGAIN, which no readiness event would ever end: CPython
-  // raises it at once, and so does sockmode, in every mode.
-  const temp_path path;
-  sockmode::local::stream_acceptor listener(stream_endpoint(path.str()), 0);
+namespace {
+
+// A Unix listener made with listen(0) plus one pending connection: its backlog is full, so a
+// further connect gets EAGAIN from the kernel until the listener accepts.
+struct full_local_listener {
+  explicit full_local_listener(const temp_path& path)
+      : listener(stream_endpoint(path.str()), 0) {
+    pending.setblocking(false);
+    static_cast<void>(pending.connect_ex(stream_endpoint(path.str())));
+  }
+  sockmode::local::stream_acceptor listener;
   sockmode::local::stream_socket pending;
-  pending.setblocking(false);
-  static_cast<void>(pending.connect_ex(stream_endpoint(path.str())));
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(stream_connect_to_a_full_backlog_fails_at_once_unless_blocking) {
+  // CPython's descriptor is O_NONBLOCK in these modes, so the kernel's EAGAIN comes back at
+  // once; no readiness event would ever end a wait for it.
+  const temp_path path;
+  full_local_listener full(path);
+  for (const sockmode::timeout_type mode :
+       {sockmode::timeout_type(2s), sockmode::timeout_type(0s)}) {
+    sockmode::local::stream_socket late;
+    late.settimeout(mode);
+    error_code ec;
+    const auto took = test::elapsed([&] { ec = late.connect_ex(stream_endpoint(path.str())); });
+    BOOST_TEST((ec == std::errc::resource_unavailable_try_again), ec.message());
+    BOOST_TEST((ec != asio::error::would_block));  // not a connect in progress
+    BOOST_TEST(took.count() < 1.0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(stream_connect_in_blocking_mode_waits_until_the_full_backlog_has_room) {
+  // As CPython, whose blocking descriptor sleeps in the kernel until the listener accepts.
+  const temp_path path;
+  full_local_listener full(path);
+  sockmode::local::stream_socket accepted;
+  std::thread acceptor([&] {
+    std::this_thread::sleep_for(300ms);
+    accepted = full.listener.accept();
+  });
   sockmode::local::stream_socket late;
-  late.settimeout(2s);
+  late.setblocking(true);
   error_code ec;
   const auto took = test::elapsed([&] { ec = late.connect_ex(stream_endpoint(path.str())); });
-  BOOST_TEST((ec == std::errc::resource_unavailable_try_again), ec.message());
-  BOOST_TEST((ec != asio::error::would_block));  // not a connect in progress
-  BOOST_TEST(took.count() < 1.0);
+  acceptor.join();
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST(took.count() >= 0.2);
+  BOOST_TEST(took.count() < 5.0);
+  late.settimeout(5s);
+  late.sendall(asio::buffer(std::string("in")));
+  sockmode::local::stream_socket second = full.listener.accept();
+  char data[4] = {};
+  second.settimeout(5s);
+  BOOST_TEST(std::string(data, second.recv(asio::buffer(data))) == "in");
+}
+
+BOOST_AUTO_TEST_CASE(stream_connect_waiting_for_a_full_backlog_ends_on_cancel_and_on_close) {
+  const temp_path path;
+  full_local_listener full(path);
+  for (const bool use_close : {false, true}) {
+    sockmode::local::stream_socket late(asio::local::stream_protocol{});  // cancel() needs it open
+    late.setblocking(true);
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(200ms);
+      if (use_close) late.close();
+      else late.cancel();
+    });
+    error_code ec;
+    const auto took = test::elapsed([&] { ec = late.connect_ex(stream_endpoint(path.str())); });
+    stopper.join();
+    BOOST_TEST((ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor),
+               ec.message());
+    BOOST_TEST(took.count() >= 0.15);
+    BOOST_TEST(took.count() < 5.0);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(accept_survives_a_peer_bound_to_a_path_without_room_for_its_nul) {

@@ -88,7 +88,9 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   /// Opens the socket if needed and connects under the mode: waits for the handshake
   /// (blocking), fails with `error::timeout` (timeout) or, while it is still in progress,
   /// with `would_block` (non-blocking; finish with `wait(wait_write, ...)` and connect again).
-  /// The kernel's own errors pass through unchanged.
+  /// The kernel's own errors pass through unchanged. A Unix listener whose backlog is full
+  /// makes blocking mode wait until it has room (retrying on a back-off timer, so room is
+  /// noticed up to 20 ms late); the other modes fail at once with EAGAIN, as in CPython.
   void connect(const endpoint_type& endpoint);
   void connect(const endpoint_type& endpoint, boost::system::error_code& ec);
   /// Python's `connect_ex`: the error instead of an exception.
@@ -130,8 +132,9 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     return state_->perform(
         wait_type::wait_write,
         [&](boost::system::error_code& e) -> std::size_t {
-          if (iov.bytes == 0 && is_stream) return e = {}, 0;  // nothing to send is a no-op
-          return detail::send(fd(), iov, nullptr, 0, e);
+          const std::size_t n = detail::send(fd(), iov, nullptr, 0, e);
+          if (iov.bytes == 0 && is_stream) empty_send_never_waits(e);
+          return n;
         },
         ec);
   }
@@ -183,10 +186,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     std::size_t sent = 0;
     state_->perform(wait_type::wait_write,
                     [&](boost::system::error_code& e) -> std::size_t {
-                      if (total == 0 && is_stream) return e = {}, 0;  // a no-op, once open
                       const std::size_t n = detail::send(
                           fd(),
                           detail::to_iovecs<boost::asio::const_buffer>(rest), nullptr, 0, e);
+                      if (total == 0 && is_stream) empty_send_never_waits(e);
                       sent += n;
                       if (!e && sent < total) {
                         drop_front(rest, n);
@@ -288,6 +291,11 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
 
   static constexpr bool is_stream =
       std::is_same_v<next_layer_type, boost::asio::basic_stream_socket<Protocol>>;
+  // A zero-length send still makes the syscall, so that the kernel's errors (EPIPE before
+  // connect) come back as in CPython; but it never waits, not even for a full send buffer.
+  static void empty_send_never_waits(boost::system::error_code& e) noexcept {
+    if (e == boost::asio::error::would_block || e == boost::asio::error::try_again) e = {};
+  }
   template <class Buffers>
   static void drop_front(Buffers& rest, std::size_t n) {
     auto sent_whole = rest.begin();

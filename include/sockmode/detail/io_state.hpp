@@ -9,6 +9,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -53,6 +54,21 @@ class SOCKMODE_API io_state {
   std::size_t perform(wait_type w, attempt_fn attempt, boost::system::error_code& ec,
                       bool deadline_from_start = false);
 
+  // As perform, for an attempt that may answer `no_readiness_event()`: it cannot complete yet,
+  // and no readiness event will say when it can. The case is connect to a Unix listener whose
+  // backlog is full: the kernel answers EAGAIN, and poll() reports an unconnected Unix socket
+  // writable at once, so a readiness wait would spin. Blocking mode then sleeps on the
+  // thread's timer, with bounded exponential back-off, and tries again; cancel() and close()
+  // end the sleep as they end any wait. The other modes fail with that code at once, as
+  // CPython's O_NONBLOCK descriptor does in timeout and non-blocking mode.
+  std::size_t perform_with_back_off(wait_type w, attempt_fn attempt,
+                                    boost::system::error_code& ec);
+  // EAGAIN in the generic category: equal to errc::resource_unavailable_try_again, and not
+  // taken for would_block (EAGAIN in the system category), which means "wait for readiness".
+  static boost::system::error_code no_readiness_event() noexcept {
+    return {EAGAIN, boost::system::generic_category()};
+  }
+
   // Readiness only, for `timeout` instead of the mode (a select() on one descriptor).
   void wait(wait_type w, timeout_type timeout, boost::system::error_code& ec);
 
@@ -72,9 +88,13 @@ class SOCKMODE_API io_state {
 
  private:
   std::size_t run(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
-                  boost::system::error_code& ec, bool deadline_from_start);
+                  boost::system::error_code& ec, bool deadline_from_start,
+                  bool back_off = false);
   thread_slot* enter(boost::system::error_code& ec) noexcept;
   static void leave(thread_slot* slot) noexcept;
+  // Until `fd` is ready for `w`, the deadline (-1: none) passes (error::timeout), or cancel()
+  // or close() aborts the wait. With fd < 0 there is no descriptor: a sleep until the deadline
+  // that cancel() and close() still end.
   boost::system::error_code await(int fd, wait_type w, std::int64_t deadline_ns,
                                   std::uint64_t cancel_generation);
   void abort_waiters();  // with lock() held

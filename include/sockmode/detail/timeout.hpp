@@ -4,6 +4,7 @@
 #include <sockmode/detail/config.hpp>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -30,16 +31,30 @@ inline std::chrono::nanoseconds checked(std::chrono::nanoseconds t) {
 // Converts any duration without the silent wrap of an implicit conversion
 // (`hours::max()` to nanoseconds) and rejects NaN and infinity in floating forms.
 // Rounds up, as CPython does: a positive timeout never becomes non-blocking mode.
+//
+// A floating count is converted as CPython's _PyTime_FromSecondsObject converts a float:
+// multiplied to nanoseconds in double, then rounded up. A wider type would differ: 0.1 s is
+// exactly 100000000 ns in CPython, but 0.1L * 1e9 is a little above it and rounds up to one more.
 template <class Rep, class Period>
 std::chrono::nanoseconds to_timeout(std::chrono::duration<Rep, Period> t) {
-  using wide = std::chrono::duration<long double, std::nano>;
-  const wide w = std::chrono::duration_cast<wide>(t);
-  if (std::isnan(w.count())) throw_invalid_timeout("timeout is NaN");
-  if (w.count() < 0) throw_invalid_timeout("timeout must not be negative");
-  if (!(w <= wide(max_timeout))) throw_invalid_timeout("timeout is too large");
   if constexpr (std::is_floating_point_v<Rep>) {
-    return std::chrono::nanoseconds(static_cast<std::chrono::nanoseconds::rep>(std::ceil(w.count())));
+    using real = std::common_type_t<Rep, double>;  // double, unless Rep is long double
+    // Exact for every std ratio from nano to hours: integral values well inside 2**53.
+    const real ns_per_tick = static_cast<real>(Period::num) * real(1e9) /
+                             static_cast<real>(Period::den);
+    const real ns = static_cast<real>(t.count()) * ns_per_tick;
+    if (std::isnan(ns)) throw_invalid_timeout("timeout is NaN");
+    if (ns < 0) throw_invalid_timeout("timeout must not be negative");
+    const real up = std::ceil(ns);
+    // 2**62 is max_timeout + 1, exact in any floating type, so the comparison is too.
+    static_assert(max_timeout.count() == (std::int64_t{1} << 62) - 1);
+    if (!(up < std::ldexp(real(1), 62))) throw_invalid_timeout("timeout is too large");
+    return std::chrono::nanoseconds(static_cast<std::chrono::nanoseconds::rep>(up));
   } else {
+    using wide = std::chrono::duration<long double, std::nano>;
+    const wide w = std::chrono::duration_cast<wide>(t);
+    if (w.count() < 0) throw_invalid_timeout("timeout must not be negative");
+    if (!(w <= wide(max_timeout))) throw_invalid_timeout("timeout is too large");
     return std::chrono::ceil<std::chrono::nanoseconds>(t);
   }
 }
