@@ -56,7 +56,8 @@ BOOST_DATA_TEST_CASE(create_server_listens_on_the_endpoint_and_accepts, loopback
   BOOST_TEST(listener.local_endpoint().address() == address);
   BOOST_TEST(listener.local_endpoint().port() != 0);
   BOOST_TEST(int_option(listener.native_handle(), SOL_SOCKET, SO_ACCEPTCONN) == 1);
-  BOOST_TEST(int_option(listener.native_handle(), SOL_SOCKET, SO_REUSEADDR) == 1);  // as POSIX Python
+  // SO_REUSEADDR, as Python on POSIX.
+  BOOST_TEST(int_option(listener.native_handle(), SOL_SOCKET, SO_REUSEADDR) == 1);
   sockmode::tcp::socket client;
   client.settimeout(5s);
   client.connect(listener.local_endpoint());

@@ -49,7 +49,8 @@ std::string recv_string(Socket& s) {
 int highest_descriptor() {
   int highest = 2;
   if (DIR* dir = ::opendir("/proc/self/fd")) {
-    while (const dirent* entry = ::readdir(dir)) highest = std::max(highest, std::atoi(entry->d_name));
+    while (const dirent* entry = ::readdir(dir))
+      highest = std::max(highest, std::atoi(entry->d_name));
     ::closedir(dir);
   }
   return highest;
