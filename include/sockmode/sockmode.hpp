@@ -5,10 +5,12 @@
 
 #include <sockmode/basic_acceptor.hpp>
 #include <sockmode/basic_socket.hpp>
+#include <sockmode/create_server.hpp>
 #include <sockmode/default_timeout.hpp>
 #include <sockmode/error.hpp>
 #include <sockmode/io_error.hpp>
 #include <sockmode/local.hpp>
+#include <sockmode/socketpair.hpp>
 #include <sockmode/tcp.hpp>
 #include <sockmode/timeout_error.hpp>
 #include <sockmode/udp.hpp>
