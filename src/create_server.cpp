@@ -68,11 +68,17 @@ void check(const tcp::endpoint& endpoint, const create_server_options& options) 
     throw std::invalid_argument("create_server: dualstack_ipv6 is not supported here");
 }
 
-// Hands a listening descriptor to an acceptor, which takes the default timeout.
-tcp::acceptor make_acceptor(int fd, const tcp::protocol& protocol, error_code& ec) {
+// Both overloads: Python's ValueError cases first, before anything is opened; then the
+// listener, handed to an acceptor, which takes the default timeout. On failure `what` names
+// the step that failed.
+tcp::acceptor create(const tcp::endpoint& endpoint, const create_server_options& options,
+                     const char*& what, error_code& ec) {
+  check(endpoint, options);
   boost::asio::ip::tcp::acceptor listener(detail::home_context());
-  if (fd >= 0) {
-    listener.assign(protocol, fd, ec);
+  const int fd = open_listener(endpoint, options, what, ec);
+  if (!ec) {
+    what = "assign";
+    listener.assign(endpoint.protocol(), fd, ec);
     if (ec) ::close(fd);
   }
   return tcp::acceptor(std::move(listener));
@@ -81,26 +87,21 @@ tcp::acceptor make_acceptor(int fd, const tcp::protocol& protocol, error_code& e
 }  // namespace
 
 tcp::acceptor create_server(const tcp::endpoint& endpoint, const create_server_options& options) {
-  check(endpoint, options);
   error_code ec;
   const char* what = nullptr;
-  const int fd = open_listener(endpoint, options, what, ec);
+  tcp::acceptor listener = create(endpoint, options, what, ec);
   if (ec) {
-    std::ostringstream message;  // names the address, as Python's message does
+    std::ostringstream message;  // names the endpoint, as Python's message does
     message << "create_server: " << what << " on " << endpoint;
     detail::throw_error(ec, message.str().c_str());
   }
-  tcp::acceptor listener = make_acceptor(fd, endpoint.protocol(), ec);
-  if (ec) detail::throw_error(ec, "create_server");
   return listener;
 }
 
 tcp::acceptor create_server(const tcp::endpoint& endpoint, const create_server_options& options,
                             error_code& ec) {
-  check(endpoint, options);
   const char* what = nullptr;
-  const int fd = open_listener(endpoint, options, what, ec);
-  return make_acceptor(ec ? -1 : fd, endpoint.protocol(), ec);
+  return create(endpoint, options, what, ec);
 }
 
 bool has_dualstack_ipv6() noexcept {
