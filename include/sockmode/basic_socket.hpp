@@ -72,7 +72,7 @@ class basic_socket : public detail::io_object, public boost::asio::socket_base {
   /// `protocol` (`address_family_not_supported`) or of another type (EPROTOTYPE,
   /// `errc::wrong_protocol_type`). Unlike Python, `protocol` is checked, never assumed.
   /// Close-on-exec is left as the caller set it, as in Python.
-  basic_socket(const Protocol& protocol, native_handle_type fd);
+  explicit basic_socket(const Protocol& protocol, native_handle_type fd);
 
   basic_socket(basic_socket&& other) noexcept = default;
   basic_socket& operator=(basic_socket&& other) noexcept;
