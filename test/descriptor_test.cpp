@@ -300,6 +300,22 @@ BOOST_AUTO_TEST_CASE(dup_of_a_closed_or_unopened_socket_fails_with_bad_descripto
   BOOST_CHECK_THROW(client.dup(), sockmode::io_error);
 }
 
+BOOST_AUTO_TEST_CASE(dup_of_an_adopted_unix_descriptor_carries_data_both_ways) {
+  raw_pair raw;
+  sockmode::local::stream_socket s(stream_protocol(), raw.take(0));
+  sockmode::local::stream_socket peer(stream_protocol(), raw.take(1));
+  s.settimeout(5s);
+  sockmode::local::stream_socket copy = s.dup();
+  BOOST_TEST(copy.gettimeout() == sockmode::timeout_type(5s));
+  copy.sendall(buffer("to", 2));
+  peer.settimeout(5s);
+  BOOST_TEST(recv_string(peer) == "to");
+  peer.sendall(buffer("fro", 3));
+  BOOST_TEST(recv_string(copy) == "fro");
+  copy.next_layer().set_option(boost::asio::socket_base::send_buffer_size(1 << 16));
+  BOOST_TEST(copy.next_layer().native_handle() == copy.native_handle());
+}
+
 BOOST_AUTO_TEST_CASE(dup_of_an_adopted_asio_socket_knows_its_protocol) {
   sockmode::tcp::acceptor listener({boost::asio::ip::address_v6::loopback(), 0});
   boost::asio::io_context user_context;
