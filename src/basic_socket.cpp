@@ -41,6 +41,79 @@ basic_socket<Protocol>::basic_socket(next_layer_type&& socket) : socket_(std::mo
 }
 
 template <class Protocol>
+basic_socket<Protocol>::basic_socket(const Protocol& protocol, native_handle_type fd)
+    : socket_(detail::home_context()) {
+  error_code ec;
+  assign_descriptor(protocol, fd, ec);
+  if (ec) detail::throw_error(ec, "socket");
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::assign_descriptor(const Protocol& protocol, int fd,
+                                               error_code& ec) {
+  detail::check_socket(fd, protocol.family(), protocol.type(), ec);
+  if (ec) return;
+  protocol_ = protocol;
+  state_->set_descriptor(fd);
+}
+
+template <class Protocol>
+basic_socket<Protocol> basic_socket<Protocol>::fromfd(native_handle_type fd,
+                                                      const Protocol& protocol) {
+  error_code ec;
+  basic_socket s = fromfd(fd, protocol, ec);
+  if (ec) detail::throw_error(ec, "fromfd");
+  return s;
+}
+
+template <class Protocol>
+basic_socket<Protocol> basic_socket<Protocol>::fromfd(native_handle_type fd,
+                                                      const Protocol& protocol,
+                                                      error_code& ec) {
+  basic_socket s;
+  const int copy = detail::duplicate(fd, ec);
+  if (ec) return s;
+  s.assign_descriptor(protocol, copy, ec);
+  if (ec) ::close(copy);
+  return s;
+}
+
+template <class Protocol>
+basic_socket<Protocol> basic_socket<Protocol>::dup() const {
+  error_code ec;
+  basic_socket s = dup(ec);
+  if (ec) detail::throw_error(ec, "dup");
+  return s;
+}
+
+template <class Protocol>
+basic_socket<Protocol> basic_socket<Protocol>::dup(error_code& ec) const {
+  basic_socket copy;
+  int copy_fd = -1;
+  endpoint_type local;
+  // Never would-block; perform() is the guard against a concurrent close().
+  state_->perform(
+      wait_type::wait_read,
+      [&](error_code& e) -> std::size_t {
+        // The protocol from the descriptor itself: a socket adopted from Asio or opened
+        // through next_layer() has no protocol_.
+        socklen_t size = static_cast<socklen_t>(local.capacity());
+        if (::getsockname(fd(), local.data(), &size) != 0)
+          return e = error_code(errno, boost::system::system_category()), 0;
+        detail::resize_endpoint(local, size);
+        copy_fd = detail::duplicate(fd(), e);
+        return 0;
+      },
+      ec);
+  if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
+  if (ec) return copy;
+  copy.protocol_ = local.protocol();
+  copy.state_->set_descriptor(copy_fd);
+  copy.state_->set_timeout(gettimeout());
+  return copy;
+}
+
+template <class Protocol>
 basic_socket<Protocol>& basic_socket<Protocol>::operator=(basic_socket&& other) noexcept {
   if (this != &other) {
     error_code ignored;

@@ -1,6 +1,7 @@
 // Every socket syscall sockmode makes for I/O, on descriptors that are always O_NONBLOCK.
 #include <sockmode/detail/syscalls.hpp>
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,6 +87,29 @@ int accept_socket(int listener, void* address, std::size_t* address_size,
   *address_size = size;
   ec = {};
   return fd;
+}
+
+void check_socket(int fd, int family, int type, boost::system::error_code& ec) noexcept {
+  const auto fail = [&ec](int e) { ec = {e, boost::system::system_category()}; };
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) return fail(errno);
+  int value = 0;
+  socklen_t size = sizeof value;
+  if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &value, &size) != 0) return fail(errno);
+  if (value != family) return fail(EAFNOSUPPORT);
+  size = sizeof value;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &size) != 0) return fail(errno);
+  if (value != type) return fail(EPROTOTYPE);
+  if ((flags & O_NONBLOCK) == 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
+    return fail(errno);
+  ec = {};
+}
+
+int duplicate(int fd, boost::system::error_code& ec) noexcept {
+  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  ec = copy < 0 ? boost::system::error_code(errno, boost::system::system_category())
+                : boost::system::error_code();
+  return copy;
 }
 
 }  // namespace sockmode::detail

@@ -3,6 +3,8 @@
 #include "support.hpp"
 
 #include <boost/asio/read.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -69,10 +71,10 @@ void interrupt_blocked_accept(const sockmode::tcp::endpoint& endpoint, Accept bl
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(accept_returns_a_connected_socket_in_blocking_mode) {
+BOOST_DATA_TEST_CASE(accept_returns_a_connected_socket_in_blocking_mode, test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  sockmode::tcp::acceptor listener(test::loopback());
+  sockmode::tcp::acceptor listener(test::loopback(address));
   sockmode::tcp::socket client;
   std::thread connector([&] {
     std::this_thread::sleep_for(100ms);
@@ -88,8 +90,8 @@ BOOST_AUTO_TEST_CASE(accept_returns_a_connected_socket_in_blocking_mode) {
   BOOST_TEST(std::string(data, 4) == "ping");
 }
 
-BOOST_AUTO_TEST_CASE(accept_times_out_when_no_client_connects) {
-  sockmode::tcp::acceptor listener(test::loopback());
+BOOST_DATA_TEST_CASE(accept_times_out_when_no_client_connects, test::loopbacks, address) {
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.settimeout(200ms);
   error_code ec;
   const auto took = test::elapsed([&] { listener.accept(ec); });
@@ -98,10 +100,10 @@ BOOST_AUTO_TEST_CASE(accept_times_out_when_no_client_connects) {
   BOOST_TEST(took.count() < 3.0);
 }
 
-BOOST_AUTO_TEST_CASE(accept_still_works_after_a_timeout) {
+BOOST_DATA_TEST_CASE(accept_still_works_after_a_timeout, test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  sockmode::tcp::acceptor listener(test::loopback());
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.settimeout(200ms);
   error_code ec;
   listener.accept(ec);
@@ -117,10 +119,11 @@ BOOST_AUTO_TEST_CASE(accept_still_works_after_a_timeout) {
   BOOST_TEST(server.is_open());
 }
 
-BOOST_AUTO_TEST_CASE(accept_in_timeout_mode_returns_a_client_that_connects_in_time) {
+BOOST_DATA_TEST_CASE(accept_in_timeout_mode_returns_a_client_that_connects_in_time,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  sockmode::tcp::acceptor listener(test::loopback());
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.settimeout(5s);
   sockmode::tcp::socket client;
   std::thread connector([&] {
@@ -136,8 +139,9 @@ BOOST_AUTO_TEST_CASE(accept_in_timeout_mode_returns_a_client_that_connects_in_ti
   BOOST_TEST(took.count() < 4.0);
 }
 
-BOOST_AUTO_TEST_CASE(accept_in_non_blocking_mode_fails_at_once_with_would_block) {
-  sockmode::tcp::acceptor listener(test::loopback());
+BOOST_DATA_TEST_CASE(accept_in_non_blocking_mode_fails_at_once_with_would_block,
+                     test::loopbacks, address) {
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.setblocking(false);
   error_code ec;
   sockmode::tcp::socket accepted;
@@ -147,10 +151,11 @@ BOOST_AUTO_TEST_CASE(accept_in_non_blocking_mode_fails_at_once_with_would_block)
   BOOST_TEST(!accepted.is_open());
 }
 
-BOOST_AUTO_TEST_CASE(accept_in_non_blocking_mode_returns_a_pending_connection) {
+BOOST_DATA_TEST_CASE(accept_in_non_blocking_mode_returns_a_pending_connection,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  sockmode::tcp::acceptor listener(test::loopback());
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.setblocking(false);
   sockmode::tcp::socket client = connect_client(listener);
   error_code ec;
@@ -159,12 +164,13 @@ BOOST_AUTO_TEST_CASE(accept_in_non_blocking_mode_returns_a_pending_connection) {
   BOOST_TEST(server.remote_endpoint() == client.local_endpoint());
 }
 
-BOOST_AUTO_TEST_CASE(accepted_socket_is_blocking_without_default_whatever_listener_mode) {
+BOOST_DATA_TEST_CASE(accepted_socket_is_blocking_without_default_whatever_listener_mode,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
   for (const auto& mode : listener_modes) {
     BOOST_TEST_CONTEXT("listener " << describe(mode)) {
-      sockmode::tcp::acceptor listener(test::loopback());
+      sockmode::tcp::acceptor listener(test::loopback(address));
       listener.settimeout(mode);
       sockmode::tcp::socket client = connect_client(listener);
       error_code ec;
@@ -177,7 +183,8 @@ BOOST_AUTO_TEST_CASE(accepted_socket_is_blocking_without_default_whatever_listen
   }
 }
 
-BOOST_AUTO_TEST_CASE(accepted_socket_takes_default_timeout_whatever_listener_mode) {
+BOOST_DATA_TEST_CASE(accepted_socket_takes_default_timeout_whatever_listener_mode,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   const sockmode::timeout_type defaults[] = {std::chrono::nanoseconds(1500ms),
                                              std::chrono::nanoseconds(0)};
@@ -185,7 +192,7 @@ BOOST_AUTO_TEST_CASE(accepted_socket_takes_default_timeout_whatever_listener_mod
     for (const auto& default_mode : defaults) {
       BOOST_TEST_CONTEXT("listener " << describe(mode) << ", default " << describe(default_mode)) {
         sockmode::setdefaulttimeout(std::nullopt);
-        sockmode::tcp::acceptor listener(test::loopback());
+        sockmode::tcp::acceptor listener(test::loopback(address));
         listener.settimeout(mode);
         sockmode::tcp::socket client = connect_client(listener);
         sockmode::setdefaulttimeout(default_mode);  // at accept time, not at listen time
@@ -199,12 +206,13 @@ BOOST_AUTO_TEST_CASE(accepted_socket_takes_default_timeout_whatever_listener_mod
   }
 }
 
-BOOST_AUTO_TEST_CASE(accepted_and_listening_descriptors_are_always_o_nonblock) {
+BOOST_DATA_TEST_CASE(accepted_and_listening_descriptors_are_always_o_nonblock,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
   for (const auto& mode : listener_modes) {
     BOOST_TEST_CONTEXT("listener " << describe(mode)) {
-      sockmode::tcp::acceptor listener(test::loopback());
+      sockmode::tcp::acceptor listener(test::loopback(address));
       listener.settimeout(mode);
       BOOST_TEST((::fcntl(listener.native_handle(), F_GETFL) & O_NONBLOCK) != 0);
       sockmode::tcp::socket client = connect_client(listener);
@@ -215,10 +223,11 @@ BOOST_AUTO_TEST_CASE(accepted_and_listening_descriptors_are_always_o_nonblock) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(socket_accepted_from_non_blocking_listener_waits_for_data) {
+BOOST_DATA_TEST_CASE(socket_accepted_from_non_blocking_listener_waits_for_data,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  sockmode::tcp::acceptor listener(test::loopback());
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.setblocking(false);
   sockmode::tcp::socket client = connect_client(listener);
   sockmode::tcp::socket server = listener.accept();
@@ -234,10 +243,11 @@ BOOST_AUTO_TEST_CASE(socket_accepted_from_non_blocking_listener_waits_for_data) 
   BOOST_TEST(took.count() >= 0.1);
 }
 
-BOOST_AUTO_TEST_CASE(socket_accepted_from_timeout_listener_does_not_time_out) {
+BOOST_DATA_TEST_CASE(socket_accepted_from_timeout_listener_does_not_time_out,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  sockmode::tcp::acceptor listener(test::loopback());
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.settimeout(100ms);
   sockmode::tcp::socket client = connect_client(listener);
   sockmode::tcp::socket server = listener.accept();
@@ -251,16 +261,17 @@ BOOST_AUTO_TEST_CASE(socket_accepted_from_timeout_listener_does_not_time_out) {
   BOOST_TEST(took.count() >= 0.3);
 }
 
-BOOST_AUTO_TEST_CASE(accept_with_peer_endpoint_fills_in_the_client_address) {
+BOOST_DATA_TEST_CASE(accept_with_peer_endpoint_fills_in_the_client_address,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  sockmode::tcp::acceptor listener(test::loopback());
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.settimeout(5s);
   sockmode::tcp::socket client = connect_client(listener);
   sockmode::tcp::endpoint peer;
   sockmode::tcp::socket server = listener.accept(peer);
   BOOST_TEST(peer == client.local_endpoint());
-  BOOST_TEST(peer.address() == boost::asio::ip::address_v4::loopback());
+  BOOST_TEST(peer.address() == address);
   BOOST_TEST(peer.port() != 0);
   BOOST_TEST(server.remote_endpoint() == peer);
 
@@ -272,8 +283,9 @@ BOOST_AUTO_TEST_CASE(accept_with_peer_endpoint_fills_in_the_client_address) {
   BOOST_TEST(peer2 == client2.local_endpoint());
 }
 
-BOOST_AUTO_TEST_CASE(accept_with_peer_endpoint_times_out_like_plain_accept) {
-  sockmode::tcp::acceptor listener(test::loopback());
+BOOST_DATA_TEST_CASE(accept_with_peer_endpoint_times_out_like_plain_accept,
+                     test::loopbacks, address) {
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.settimeout(200ms);
   sockmode::tcp::endpoint peer;
   error_code ec;
@@ -283,8 +295,9 @@ BOOST_AUTO_TEST_CASE(accept_with_peer_endpoint_times_out_like_plain_accept) {
   BOOST_TEST(took.count() < 3.0);
 }
 
-BOOST_AUTO_TEST_CASE(accept_on_closed_acceptor_fails_with_bad_descriptor) {
-  sockmode::tcp::acceptor listener(test::loopback());
+BOOST_DATA_TEST_CASE(accept_on_closed_acceptor_fails_with_bad_descriptor,
+                     test::loopbacks, address) {
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.close();
   BOOST_TEST(!listener.is_open());
   for (const auto& mode : listener_modes) {
@@ -318,8 +331,8 @@ BOOST_AUTO_TEST_CASE(closing_acceptor_twice_is_harmless) {
   BOOST_CHECK_NO_THROW(listener.close());
 }
 
-BOOST_AUTO_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_accept) {
-  sockmode::tcp::acceptor listener(test::loopback());
+BOOST_DATA_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_accept, test::loopbacks, address) {
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.setblocking(true);
   const auto endpoint = listener.local_endpoint();
   error_code ec;
@@ -337,8 +350,9 @@ BOOST_AUTO_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_accept) {
   BOOST_TEST((ec == sockmode::error::timeout), ec.message());
 }
 
-BOOST_AUTO_TEST_CASE(cancel_from_another_thread_wakes_an_accept_in_timeout_mode) {
-  sockmode::tcp::acceptor listener(test::loopback());
+BOOST_DATA_TEST_CASE(cancel_from_another_thread_wakes_an_accept_in_timeout_mode,
+                     test::loopbacks, address) {
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.settimeout(30s);
   const auto endpoint = listener.local_endpoint();
   error_code ec;
@@ -350,8 +364,8 @@ BOOST_AUTO_TEST_CASE(cancel_from_another_thread_wakes_an_accept_in_timeout_mode)
   BOOST_TEST(took.count() < 4.0);
 }
 
-BOOST_AUTO_TEST_CASE(close_from_another_thread_wakes_a_blocked_accept) {
-  sockmode::tcp::acceptor listener(test::loopback());
+BOOST_DATA_TEST_CASE(close_from_another_thread_wakes_a_blocked_accept, test::loopbacks, address) {
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.setblocking(true);
   const auto endpoint = listener.local_endpoint();
   error_code ec;
@@ -426,8 +440,8 @@ BOOST_AUTO_TEST_CASE(signals_do_not_restart_the_accept_deadline) {
   BOOST_TEST(took.count() < 2.5);
 }
 
-BOOST_AUTO_TEST_CASE(acceptor_on_a_port_in_use_throws_address_in_use) {
-  sockmode::tcp::acceptor first(test::loopback());
+BOOST_DATA_TEST_CASE(acceptor_on_a_port_in_use_throws_address_in_use, test::loopbacks, address) {
+  sockmode::tcp::acceptor first(test::loopback(address));
   try {
     sockmode::tcp::acceptor second(first.local_endpoint());
     BOOST_FAIL("a second listener bound to the same port");
@@ -438,12 +452,12 @@ BOOST_AUTO_TEST_CASE(acceptor_on_a_port_in_use_throws_address_in_use) {
   BOOST_TEST(first.is_open());
 }
 
-BOOST_AUTO_TEST_CASE(acceptor_honours_an_explicit_backlog) {
+BOOST_DATA_TEST_CASE(acceptor_honours_an_explicit_backlog, test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
   for (const int backlog : {0, 1, 5, 128}) {
     BOOST_TEST_CONTEXT("backlog " << backlog) {
-      sockmode::tcp::acceptor listener(test::loopback(), backlog);
+      sockmode::tcp::acceptor listener(test::loopback(address), backlog);
       listener.settimeout(5s);
       sockmode::tcp::socket client;
       client.settimeout(5s);
@@ -456,17 +470,17 @@ BOOST_AUTO_TEST_CASE(acceptor_honours_an_explicit_backlog) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(acceptor_without_reuse_address_still_accepts) {
+BOOST_DATA_TEST_CASE(acceptor_without_reuse_address_still_accepts, test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  sockmode::tcp::acceptor listener(test::loopback(), 4, false);
+  sockmode::tcp::acceptor listener(test::loopback(address), 4, false);
   listener.settimeout(5s);
   sockmode::tcp::socket client = connect_client(listener);
   BOOST_TEST(listener.accept().remote_endpoint() == client.local_endpoint());
 }
 
-BOOST_AUTO_TEST_CASE(accept_throws_timeout_error_on_timeout) {
-  sockmode::tcp::acceptor listener(test::loopback());
+BOOST_DATA_TEST_CASE(accept_throws_timeout_error_on_timeout, test::loopbacks, address) {
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.settimeout(200ms);
   const auto took = test::elapsed([&] {
     try {

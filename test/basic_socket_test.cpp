@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
@@ -136,9 +138,10 @@ BOOST_AUTO_TEST_CASE(descriptor_is_non_blocking_in_every_mode) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(descriptors_sockmode_creates_are_close_on_exec_as_in_cpython) {
-  sockmode::tcp::acceptor listener(loopback());
-  sockmode::tcp::socket opened(sockmode::tcp::protocol::v4());
+BOOST_DATA_TEST_CASE(descriptors_sockmode_creates_are_close_on_exec_as_in_cpython,
+                     loopbacks, address) {
+  sockmode::tcp::acceptor listener(loopback(address));
+  sockmode::tcp::socket opened(loopback(address).protocol());
   sockmode::tcp::socket connected;
   connected.connect(listener.local_endpoint());
   sockmode::tcp::socket accepted = listener.accept();
@@ -149,8 +152,9 @@ BOOST_AUTO_TEST_CASE(descriptors_sockmode_creates_are_close_on_exec_as_in_cpytho
   }
 }
 
-BOOST_AUTO_TEST_CASE(next_layer_of_an_accepted_socket_is_the_same_descriptor_with_its_options) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(next_layer_of_an_accepted_socket_is_the_same_descriptor_with_its_options,
+                     loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   const int fd = server.native_handle();
   server.next_layer().set_option(boost::asio::ip::tcp::no_delay(true));
   BOOST_TEST(server.next_layer().native_handle() == fd);
@@ -162,8 +166,9 @@ BOOST_AUTO_TEST_CASE(next_layer_of_an_accepted_socket_is_the_same_descriptor_wit
   BOOST_TEST(server.native_handle() == -1);
 }
 
-BOOST_AUTO_TEST_CASE(released_socket_sockmode_opened_is_a_working_blocking_asio_socket) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(released_socket_sockmode_opened_is_a_working_blocking_asio_socket,
+                     loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   boost::asio::ip::tcp::socket raw = client.release();
   BOOST_TEST(raw.is_open());
   BOOST_TEST((::fcntl(raw.native_handle(), F_GETFL) & O_NONBLOCK) == 0);
@@ -185,11 +190,12 @@ BOOST_AUTO_TEST_CASE(closing_through_next_layer_never_lets_close_hit_a_reused_de
   ::close(other);
 }
 
-BOOST_AUTO_TEST_CASE(a_descriptor_opened_through_next_layer_is_the_one_bind_uses) {
+BOOST_DATA_TEST_CASE(a_descriptor_opened_through_next_layer_is_the_one_bind_uses,
+                     loopbacks, address) {
   sockmode::tcp::socket s;
-  s.next_layer().open(boost::asio::ip::tcp::v4());
+  s.next_layer().open(loopback(address).protocol());
   s.next_layer().set_option(boost::asio::socket_base::reuse_address(true));
-  s.bind(loopback());
+  s.bind(loopback(address));
   BOOST_TEST(s.native_handle() == s.next_layer().native_handle());
   boost::asio::socket_base::reuse_address option;
   s.next_layer().get_option(option);
@@ -197,12 +203,13 @@ BOOST_AUTO_TEST_CASE(a_descriptor_opened_through_next_layer_is_the_one_bind_uses
   BOOST_TEST(s.local_endpoint().port() != 0);
 }
 
-BOOST_AUTO_TEST_CASE(sendall_of_nothing_still_reports_a_closed_or_unopened_socket) {
+BOOST_DATA_TEST_CASE(sendall_of_nothing_still_reports_a_closed_or_unopened_socket,
+                     loopbacks, address) {
   error_code ec;
   sockmode::tcp::socket unopened;
   unopened.sendall(boost::asio::const_buffer(), ec);
   BOOST_TEST((ec == asio_error::not_connected));
-  auto [client, server] = connected_pair();
+  auto [client, server] = connected_pair(address);
   BOOST_TEST(client.sendall(boost::asio::const_buffer(), ec) == 0u);
   BOOST_TEST(!ec);
   client.close();
@@ -220,9 +227,10 @@ BOOST_AUTO_TEST_CASE(existing_socket_keeps_its_mode_when_the_default_changes) {
   BOOST_TEST((after.gettimeout() == 300ms));
 }
 
-BOOST_AUTO_TEST_CASE(adopted_asio_socket_gets_modes_and_is_released_back_usable) {
+BOOST_DATA_TEST_CASE(adopted_asio_socket_gets_modes_and_is_released_back_usable,
+                     loopbacks, address) {
   boost::asio::io_context user_context;  // sockmode never runs it
-  sockmode::tcp::acceptor listener(loopback());
+  sockmode::tcp::acceptor listener(loopback(address));
   boost::asio::ip::tcp::socket raw(user_context);
   raw.connect(listener.local_endpoint());
   sockmode::tcp::socket peer = listener.accept();
@@ -258,8 +266,8 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(receiving)
 
-BOOST_AUTO_TEST_CASE(recv_times_out_when_peer_is_silent) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(recv_times_out_when_peer_is_silent, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.settimeout(200ms);
   char byte = 0;
   error_code ec;
@@ -273,8 +281,8 @@ BOOST_AUTO_TEST_CASE(recv_times_out_when_peer_is_silent) {
   BOOST_CHECK_THROW(client.recv(buffer(&byte, 1)), sockmode::timeout_error);
 }
 
-BOOST_AUTO_TEST_CASE(recv_in_non_blocking_mode_fails_at_once_with_would_block) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(recv_in_non_blocking_mode_fails_at_once_with_would_block, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.setblocking(false);
   char byte = 0;
   error_code ec;
@@ -284,8 +292,8 @@ BOOST_AUTO_TEST_CASE(recv_in_non_blocking_mode_fails_at_once_with_would_block) {
   BOOST_CHECK_THROW(client.read_some(buffer(&byte, 1)), boost::system::system_error);
 }
 
-BOOST_AUTO_TEST_CASE(recv_returns_queued_data_in_every_mode) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(recv_returns_queued_data_in_every_mode, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   for (const sockmode::timeout_type t : {sockmode::timeout_type(), sockmode::timeout_type(0ns),
                                          sockmode::timeout_type(1s)}) {
     server.sendall(buffer(std::string("ping")));
@@ -296,8 +304,8 @@ BOOST_AUTO_TEST_CASE(recv_returns_queued_data_in_every_mode) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(blocking_recv_waits_until_data_arrives) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(blocking_recv_waits_until_data_arrives, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   std::thread peer = send_later(server, 150ms, "late");
   std::string got;
   const seconds took = elapsed([&] { got = recv_string(client); });
@@ -306,8 +314,9 @@ BOOST_AUTO_TEST_CASE(blocking_recv_waits_until_data_arrives) {
   BOOST_TEST(took.count() >= 0.1);
 }
 
-BOOST_AUTO_TEST_CASE(timeout_mode_recv_returns_data_arriving_before_the_deadline) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(timeout_mode_recv_returns_data_arriving_before_the_deadline,
+                     loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.settimeout(3s);
   std::thread peer = send_later(server, 100ms, "in time");
   const std::string got = recv_string(client);
@@ -315,8 +324,8 @@ BOOST_AUTO_TEST_CASE(timeout_mode_recv_returns_data_arriving_before_the_deadline
   BOOST_TEST(got == "in time");
 }
 
-BOOST_AUTO_TEST_CASE(no_byte_is_lost_after_a_timeout) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(no_byte_is_lost_after_a_timeout, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.settimeout(100ms);
   char byte = 0;
   error_code ec;
@@ -330,8 +339,9 @@ BOOST_AUTO_TEST_CASE(no_byte_is_lost_after_a_timeout) {
   BOOST_TEST(got == "hello world");
 }
 
-BOOST_AUTO_TEST_CASE(recv_returns_zero_and_read_some_reports_eof_at_end_of_stream) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(recv_returns_zero_and_read_some_reports_eof_at_end_of_stream,
+                     loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   server.shutdown(boost::asio::socket_base::shutdown_send);
   client.settimeout(2s);
   char byte = 0;
@@ -341,8 +351,8 @@ BOOST_AUTO_TEST_CASE(recv_returns_zero_and_read_some_reports_eof_at_end_of_strea
   BOOST_TEST((ec == asio_error::eof));
 }
 
-BOOST_AUTO_TEST_CASE(zero_length_buffer_never_waits) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(zero_length_buffer_never_waits, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.settimeout(std::nullopt);  // blocking: would hang forever if it waited
   error_code ec;
   const seconds took = elapsed([&] {
@@ -376,8 +386,8 @@ BOOST_AUTO_TEST_CASE(recv_on_an_open_unconnected_socket_is_not_connected) {
   BOOST_TEST(took.count() < 1.0);
 }
 
-BOOST_AUTO_TEST_CASE(every_call_on_a_closed_socket_fails_with_bad_descriptor) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(every_call_on_a_closed_socket_fails_with_bad_descriptor, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.close();
   BOOST_TEST(!client.is_open());
   char byte = 0;
@@ -401,8 +411,8 @@ BOOST_AUTO_TEST_CASE(every_call_on_a_closed_socket_fails_with_bad_descriptor) {
   BOOST_CHECK_NO_THROW(client.gettimeout());
 }
 
-BOOST_AUTO_TEST_CASE(moved_from_socket_behaves_as_closed) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(moved_from_socket_behaves_as_closed, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   sockmode::tcp::socket moved = std::move(client);
   char byte = 0;
   error_code ec;
@@ -412,8 +422,8 @@ BOOST_AUTO_TEST_CASE(moved_from_socket_behaves_as_closed) {
   BOOST_TEST(moved.recv(buffer(&byte, 1)) == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(peer_reset_is_reported_as_connection_reset) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(peer_reset_is_reported_as_connection_reset, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   server.next_layer().set_option(boost::asio::socket_base::linger(true, 0));
   server.close();  // RST instead of FIN
   client.settimeout(2s);
@@ -427,8 +437,8 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(sending)
 
-BOOST_AUTO_TEST_CASE(send_times_out_when_the_peer_does_not_read) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(send_times_out_when_the_peer_does_not_read, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   fill_send_buffer(client);
   client.settimeout(200ms);
   std::vector<char> chunk(1 << 16, 'y');
@@ -441,8 +451,8 @@ BOOST_AUTO_TEST_CASE(send_times_out_when_the_peer_does_not_read) {
   BOOST_TEST(took.count() < 3.0);
 }
 
-BOOST_AUTO_TEST_CASE(send_in_non_blocking_mode_fails_at_once_with_would_block) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(send_in_non_blocking_mode_fails_at_once_with_would_block, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   fill_send_buffer(client);
   client.setblocking(false);
   std::vector<char> chunk(1 << 16, 'y');
@@ -452,8 +462,8 @@ BOOST_AUTO_TEST_CASE(send_in_non_blocking_mode_fails_at_once_with_would_block) {
   BOOST_TEST(took.count() < 0.5);
 }
 
-BOOST_AUTO_TEST_CASE(sendall_reports_bytes_sent_before_timeout) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(sendall_reports_bytes_sent_before_timeout, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.settimeout(300ms);
   std::vector<char> big(64u << 20, 'z');  // far more than loopback buffers hold
   error_code ec;
@@ -470,8 +480,8 @@ BOOST_AUTO_TEST_CASE(sendall_reports_bytes_sent_before_timeout) {
   BOOST_TEST(drain(server) == sent);
 }
 
-BOOST_AUTO_TEST_CASE(sendall_exception_carries_the_bytes_sent) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(sendall_exception_carries_the_bytes_sent, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.settimeout(200ms);
   std::vector<char> big(64u << 20, 'z');
   try {
@@ -484,8 +494,9 @@ BOOST_AUTO_TEST_CASE(sendall_exception_carries_the_bytes_sent) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(sendall_sends_every_buffer_of_a_sequence_when_the_peer_reads) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(sendall_sends_every_buffer_of_a_sequence_when_the_peer_reads,
+                     loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.settimeout(10s);
   std::vector<char> a(3u << 20, 'a');
   std::vector<char> b(5u << 20, 'b');
@@ -510,8 +521,9 @@ BOOST_AUTO_TEST_CASE(sendall_sends_every_buffer_of_a_sequence_when_the_peer_read
   BOOST_TEST(last == "tail");
 }
 
-BOOST_AUTO_TEST_CASE(sendall_in_non_blocking_mode_sends_what_fits_then_would_block) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(sendall_in_non_blocking_mode_sends_what_fits_then_would_block,
+                     loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.setblocking(false);
   std::vector<char> big(64u << 20, 'n');
   error_code ec;
@@ -523,8 +535,8 @@ BOOST_AUTO_TEST_CASE(sendall_in_non_blocking_mode_sends_what_fits_then_would_blo
   BOOST_TEST(drain(server) == sent);
 }
 
-BOOST_AUTO_TEST_CASE(send_to_a_reset_peer_fails_with_the_kernel_error) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(send_to_a_reset_peer_fails_with_the_kernel_error, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   server.next_layer().set_option(boost::asio::socket_base::linger(true, 0));
   server.close();
   client.settimeout(2s);
@@ -575,21 +587,22 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(connecting)
 
-BOOST_AUTO_TEST_CASE(connect_refused_passes_the_kernel_error_through) {
+BOOST_DATA_TEST_CASE(connect_refused_passes_the_kernel_error_through, loopbacks, address) {
   unsigned short port = 0;
   {
-    sockmode::tcp::acceptor closed(loopback());
+    sockmode::tcp::acceptor closed(loopback(address));
     port = closed.local_endpoint().port();
   }
   sockmode::tcp::socket s;
   s.settimeout(2s);
-  const error_code ec = s.connect_ex(loopback(port));
+  const error_code ec = s.connect_ex(loopback(address, port));
   BOOST_TEST((ec == asio_error::connection_refused));
-  BOOST_CHECK_THROW(sockmode::tcp::socket().connect(loopback(port)), boost::system::system_error);
+  BOOST_CHECK_THROW(sockmode::tcp::socket().connect(loopback(address, port)),
+                    boost::system::system_error);
 }
 
-BOOST_AUTO_TEST_CASE(connect_times_out_against_a_full_accept_queue) {
-  full_listener full;
+BOOST_DATA_TEST_CASE(connect_times_out_against_a_full_accept_queue, loopbacks, address) {
+  full_listener full(address);
   sockmode::tcp::socket s;
   s.settimeout(300ms);
   error_code ec;
@@ -604,8 +617,8 @@ BOOST_AUTO_TEST_CASE(connect_times_out_against_a_full_accept_queue) {
   BOOST_CHECK_THROW(t.connect(full.endpoint()), sockmode::timeout_error);
 }
 
-BOOST_AUTO_TEST_CASE(non_blocking_connect_reports_would_block_then_completes) {
-  sockmode::tcp::acceptor listener(loopback());
+BOOST_DATA_TEST_CASE(non_blocking_connect_reports_would_block_then_completes, loopbacks, address) {
+  sockmode::tcp::acceptor listener(loopback(address));
   sockmode::tcp::socket s;
   s.setblocking(false);
   error_code ec = s.connect_ex(listener.local_endpoint());
@@ -621,8 +634,9 @@ BOOST_AUTO_TEST_CASE(non_blocking_connect_reports_would_block_then_completes) {
   BOOST_TEST((ec == asio_error::already_connected));
 }
 
-BOOST_AUTO_TEST_CASE(non_blocking_connect_to_a_full_queue_is_still_in_progress) {
-  full_listener full;
+BOOST_DATA_TEST_CASE(non_blocking_connect_to_a_full_queue_is_still_in_progress,
+                     loopbacks, address) {
+  full_listener full(address);
   sockmode::tcp::socket s;
   s.setblocking(false);
   BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::would_block));
@@ -632,8 +646,8 @@ BOOST_AUTO_TEST_CASE(non_blocking_connect_to_a_full_queue_is_still_in_progress) 
   BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::already_started));
 }
 
-BOOST_AUTO_TEST_CASE(blocking_connect_succeeds_and_both_ends_see_each_other) {
-  sockmode::tcp::acceptor listener(loopback());
+BOOST_DATA_TEST_CASE(blocking_connect_succeeds_and_both_ends_see_each_other, loopbacks, address) {
+  sockmode::tcp::acceptor listener(loopback(address));
   sockmode::tcp::socket s;
   s.connect(listener.local_endpoint());
   sockmode::tcp::endpoint peer;
@@ -646,8 +660,8 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(threads)
 
-BOOST_AUTO_TEST_CASE(reader_and_writer_threads_wait_independently) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(reader_and_writer_threads_wait_independently, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.settimeout(1500ms);
   fill_send_buffer(client);
   const std::vector<char> payload(4u << 20, 'w');
@@ -678,8 +692,8 @@ BOOST_AUTO_TEST_CASE(reader_and_writer_threads_wait_independently) {
   BOOST_TEST(drained >= payload.size());
 }
 
-BOOST_AUTO_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_recv) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_recv, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   client.settimeout(std::nullopt);
   error_code ec;
   seconds took{};
@@ -698,8 +712,8 @@ BOOST_AUTO_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_recv) {
   BOOST_TEST(recv_string(client) == "after");
 }
 
-BOOST_AUTO_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_connect) {
-  full_listener full;
+BOOST_DATA_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_connect, loopbacks, address) {
+  full_listener full(address);
   sockmode::tcp::socket s;
   error_code ec;
   std::thread blocked([&] { ec = s.connect_ex(full.endpoint()); });
@@ -709,8 +723,8 @@ BOOST_AUTO_TEST_CASE(cancel_from_another_thread_wakes_a_blocked_connect) {
   BOOST_TEST((ec == asio_error::operation_aborted));
 }
 
-BOOST_AUTO_TEST_CASE(cancel_wakes_both_reader_and_writer) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(cancel_wakes_both_reader_and_writer, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   fill_send_buffer(client);
   std::vector<char> chunk(1 << 16, 'c');
   error_code read_ec;
@@ -769,8 +783,8 @@ BOOST_AUTO_TEST_CASE(concurrent_close_calls_close_the_descriptor_once) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(close_from_another_thread_wakes_a_blocked_recv) {
-  auto [client, server] = connected_pair();
+BOOST_DATA_TEST_CASE(close_from_another_thread_wakes_a_blocked_recv, loopbacks, address) {
+  auto [client, server] = connected_pair(address);
   error_code ec;
   std::thread blocked([&] {
     char byte = 0;

@@ -1,11 +1,13 @@
 #ifndef SOCKMODE_TEST_SUPPORT_HPP
 #define SOCKMODE_TEST_SUPPORT_HPP
 
-// Loopback fixtures shared by the tests. Everything here talks to 127.0.0.1 only.
+// Loopback fixtures shared by the tests. Everything here talks to 127.0.0.1 or ::1 only.
 
 #include <sockmode/sockmode.hpp>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/ip/address_v6.hpp>
 #include <boost/test/tools/detail/print_helper.hpp>
 
 #include <chrono>
@@ -28,14 +30,25 @@ inline sockmode::tcp::endpoint loopback(unsigned short port = 0) {
   return {boost::asio::ip::address_v4::loopback(), port};
 }
 
+// The loopback address of each family, 127.0.0.1 and ::1: the dataset of data-driven tests
+// (BOOST_DATA_TEST_CASE(name, test::loopbacks, address)) that run once per family.
+inline const std::vector<boost::asio::ip::address> loopbacks = {
+    boost::asio::ip::address_v4::loopback(), boost::asio::ip::address_v6::loopback()};
+
+inline sockmode::tcp::endpoint loopback(const boost::asio::ip::address& address,
+                                        unsigned short port = 0) {
+  return {address, port};
+}
+
 struct tcp_pair {
   sockmode::tcp::socket client;
   sockmode::tcp::socket server;
 };
 
 // A connected pair, both ends in blocking mode unless a default timeout is set.
-inline tcp_pair connected_pair() {
-  sockmode::tcp::acceptor listener(loopback());
+inline tcp_pair connected_pair(
+    const boost::asio::ip::address& address = boost::asio::ip::address_v4::loopback()) {
+  sockmode::tcp::acceptor listener(loopback(address));
   sockmode::tcp::socket client;
   client.connect(listener.local_endpoint());
   sockmode::tcp::socket server = listener.accept();
@@ -73,11 +86,12 @@ inline std::size_t fill_send_buffer(sockmode::tcp::socket& socket) {
 
 // A loopback listener created with listen(0) whose accept queue is already full, so the
 // kernel drops further SYNs and a new connect hangs: the only safe way to provoke a connect
-// timeout without sending traffic off the machine.
+// timeout without sending traffic off the machine. On 127.0.0.1 and on ::1 alike.
 class full_listener {
  public:
-  explicit full_listener(boost::asio::ip::address address = boost::asio::ip::address_v4::loopback())
-      : listener_(sockmode::tcp::endpoint(address, 0), 0) {
+  explicit full_listener(
+      boost::asio::ip::address address = boost::asio::ip::address_v4::loopback())
+      : listener_(loopback(address), 0) {
     for (int i = 0; i < 16; ++i) {
       auto filler = std::make_unique<sockmode::tcp::socket>();
       filler->setblocking(false);

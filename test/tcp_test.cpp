@@ -8,6 +8,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <cstddef>
@@ -37,10 +39,11 @@ std::vector<char> pattern(std::size_t size) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(read_until_times_out_on_a_partial_line_and_loses_no_byte) {
+BOOST_DATA_TEST_CASE(read_until_times_out_on_a_partial_line_and_loses_no_byte,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  auto [client, server] = test::connected_pair();
+  auto [client, server] = test::connected_pair(address);
   server.settimeout(200ms);
   client.sendall(asio::buffer(std::string("hello ")));
 
@@ -62,12 +65,12 @@ BOOST_AUTO_TEST_CASE(read_until_times_out_on_a_partial_line_and_loses_no_byte) {
   BOOST_TEST(line.substr(0, n) == "hello world\n");
 }
 
-BOOST_AUTO_TEST_CASE(throwing_read_until_reports_the_timeout_code) {
+BOOST_DATA_TEST_CASE(throwing_read_until_reports_the_timeout_code, test::loopbacks, address) {
   // Asio's throwing overloads call the ec overload of read_some and throw their own
   // system_error, so the code, not the sockmode exception type, is what reaches the caller.
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  auto [client, server] = test::connected_pair();
+  auto [client, server] = test::connected_pair(address);
   server.settimeout(200ms);
   client.sendall(asio::buffer(std::string("no newline")));
   std::string line;
@@ -81,10 +84,10 @@ BOOST_AUTO_TEST_CASE(throwing_read_until_reports_the_timeout_code) {
   BOOST_TEST(line == "no newline");
 }
 
-BOOST_AUTO_TEST_CASE(asio_read_reports_bytes_received_before_timeout) {
+BOOST_DATA_TEST_CASE(asio_read_reports_bytes_received_before_timeout, test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  auto [client, server] = test::connected_pair();
+  auto [client, server] = test::connected_pair(address);
   server.settimeout(200ms);
   client.sendall(asio::buffer(std::string("abcd")));
   char data[10] = {};
@@ -98,10 +101,11 @@ BOOST_AUTO_TEST_CASE(asio_read_reports_bytes_received_before_timeout) {
   BOOST_TEST(took.count() < 3.0);
 }
 
-BOOST_AUTO_TEST_CASE(asio_read_and_write_move_a_large_payload_in_timeout_mode) {
+BOOST_DATA_TEST_CASE(asio_read_and_write_move_a_large_payload_in_timeout_mode,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  auto [client, server] = test::connected_pair();
+  auto [client, server] = test::connected_pair(address);
   client.settimeout(10s);
   server.settimeout(10s);
   const std::vector<char> sent = pattern(4u << 20);  // far more than the socket buffers hold
@@ -119,10 +123,10 @@ BOOST_AUTO_TEST_CASE(asio_read_and_write_move_a_large_payload_in_timeout_mode) {
   BOOST_TEST((received == sent));
 }
 
-BOOST_AUTO_TEST_CASE(asio_read_and_write_work_in_blocking_mode) {
+BOOST_DATA_TEST_CASE(asio_read_and_write_work_in_blocking_mode, test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  auto [client, server] = test::connected_pair();
+  auto [client, server] = test::connected_pair(address);
   const std::vector<char> sent = pattern(1u << 20);
   std::thread writer([&] {
     asio::write(client, asio::buffer(sent));
@@ -140,10 +144,10 @@ BOOST_AUTO_TEST_CASE(asio_read_and_write_work_in_blocking_mode) {
   BOOST_TEST((ec == asio::error::eof), ec.message());
 }
 
-BOOST_AUTO_TEST_CASE(beast_http_read_times_out_on_half_a_request) {
+BOOST_DATA_TEST_CASE(beast_http_read_times_out_on_half_a_request, test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  auto [client, server] = test::connected_pair();
+  auto [client, server] = test::connected_pair(address);
   server.settimeout(200ms);
   client.sendall(asio::buffer(std::string("GET /half HTTP/1.1\r\nHost: loc")));
   beast::flat_buffer buffer;
@@ -155,10 +159,11 @@ BOOST_AUTO_TEST_CASE(beast_http_read_times_out_on_half_a_request) {
   BOOST_TEST(took.count() < 3.0);
 }
 
-BOOST_AUTO_TEST_CASE(beast_http_read_resumes_after_a_timeout_without_losing_bytes) {
+BOOST_DATA_TEST_CASE(beast_http_read_resumes_after_a_timeout_without_losing_bytes,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  auto [client, server] = test::connected_pair();
+  auto [client, server] = test::connected_pair(address);
   server.settimeout(200ms);
   client.sendall(asio::buffer(std::string("POST /echo HTTP/1.1\r\nHost: loc")));
   beast::flat_buffer buffer;
@@ -181,10 +186,11 @@ BOOST_AUTO_TEST_CASE(beast_http_read_resumes_after_a_timeout_without_losing_byte
   BOOST_TEST(request.body() == "hello");
 }
 
-BOOST_AUTO_TEST_CASE(beast_http_read_returns_a_whole_request_in_timeout_mode) {
+BOOST_DATA_TEST_CASE(beast_http_read_returns_a_whole_request_in_timeout_mode,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  auto [client, server] = test::connected_pair();
+  auto [client, server] = test::connected_pair(address);
   server.settimeout(5s);
   std::thread sender([&] {
     client.sendall(asio::buffer(std::string("POST /echo HTTP/1.1\r\nHost: localhost\r\n")));
@@ -202,10 +208,11 @@ BOOST_AUTO_TEST_CASE(beast_http_read_returns_a_whole_request_in_timeout_mode) {
   BOOST_TEST(request.body() == "hello");
 }
 
-BOOST_AUTO_TEST_CASE(beast_http_write_sends_a_whole_response_in_timeout_mode) {
+BOOST_DATA_TEST_CASE(beast_http_write_sends_a_whole_response_in_timeout_mode,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  auto [client, server] = test::connected_pair();
+  auto [client, server] = test::connected_pair(address);
   server.settimeout(10s);
   client.settimeout(10s);
   const std::vector<char> body_bytes = pattern(2u << 20);  // must wait for buffer room
@@ -232,10 +239,11 @@ BOOST_AUTO_TEST_CASE(beast_http_write_sends_a_whole_response_in_timeout_mode) {
   BOOST_TEST((received.body() == body));
 }
 
-BOOST_AUTO_TEST_CASE(tcp_socket_connects_to_an_acceptor_over_loopback_in_every_mode) {
+BOOST_DATA_TEST_CASE(tcp_socket_connects_to_an_acceptor_over_loopback_in_every_mode,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  sockmode::tcp::acceptor listener(test::loopback());
+  sockmode::tcp::acceptor listener(test::loopback(address));
   listener.settimeout(5s);
 
   sockmode::tcp::socket blocking;
@@ -247,7 +255,7 @@ BOOST_AUTO_TEST_CASE(tcp_socket_connects_to_an_acceptor_over_loopback_in_every_m
   timed.connect(listener.local_endpoint());
   BOOST_TEST(listener.accept().remote_endpoint() == timed.local_endpoint());
 
-  sockmode::tcp::socket non_blocking(sockmode::tcp::protocol::v4());
+  sockmode::tcp::socket non_blocking(test::loopback(address).protocol());
   non_blocking.setblocking(false);
   error_code ec = non_blocking.connect_ex(listener.local_endpoint());
   if (ec) {

@@ -2,6 +2,8 @@
 
 #include "support.hpp"
 
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <condition_variable>
@@ -15,22 +17,23 @@ namespace asio = boost::asio;
 
 namespace {
 
-sockmode::udp::endpoint udp_loopback() { return {asio::ip::address_v4::loopback(), 0}; }
+sockmode::udp::endpoint udp_loopback(const asio::ip::address& address) { return {address, 0}; }
 
-// A UDP socket bound to 127.0.0.1 on an ephemeral port.
-sockmode::udp::socket bound_socket() {
-  sockmode::udp::socket s(sockmode::udp::protocol::v4());
-  s.bind(udp_loopback());
+// A UDP socket bound to `address` (127.0.0.1 or ::1) on an ephemeral port.
+sockmode::udp::socket bound_socket(const asio::ip::address& address) {
+  sockmode::udp::socket s(udp_loopback(address).protocol());
+  s.bind(udp_loopback(address));
   return s;
 }
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(send_to_and_receive_from_round_trip_with_sender_endpoint) {
+BOOST_DATA_TEST_CASE(send_to_and_receive_from_round_trip_with_sender_endpoint,
+                     test::loopbacks, address) {
   test::default_timeout_guard guard;
   sockmode::setdefaulttimeout(std::nullopt);
-  sockmode::udp::socket receiver = bound_socket();
-  sockmode::udp::socket sender = bound_socket();
+  sockmode::udp::socket receiver = bound_socket(address);
+  sockmode::udp::socket sender = bound_socket(address);
   receiver.settimeout(5s);
 
   const std::string message = "datagram";
@@ -41,7 +44,7 @@ BOOST_AUTO_TEST_CASE(send_to_and_receive_from_round_trip_with_sender_endpoint) {
   BOOST_TEST(n == message.size());
   BOOST_TEST(std::string(data, n) == message);
   BOOST_TEST(from == sender.local_endpoint());
-  BOOST_TEST(from.address() == asio::ip::address_v4::loopback());
+  BOOST_TEST(from.address() == address);
 
   // And back, to the endpoint just learnt.
   receiver.send_to(asio::buffer(std::string("reply")), from);
@@ -54,9 +57,9 @@ BOOST_AUTO_TEST_CASE(send_to_and_receive_from_round_trip_with_sender_endpoint) {
   BOOST_TEST(from2 == receiver.local_endpoint());
 }
 
-BOOST_AUTO_TEST_CASE(receive_from_keeps_datagram_boundaries) {
-  sockmode::udp::socket receiver = bound_socket();
-  sockmode::udp::socket sender = bound_socket();
+BOOST_DATA_TEST_CASE(receive_from_keeps_datagram_boundaries, test::loopbacks, address) {
+  sockmode::udp::socket receiver = bound_socket(address);
+  sockmode::udp::socket sender = bound_socket(address);
   receiver.settimeout(5s);
   sender.send_to(asio::buffer(std::string("one")), receiver.local_endpoint());
   sender.send_to(asio::buffer(std::string("three")), receiver.local_endpoint());
@@ -66,9 +69,10 @@ BOOST_AUTO_TEST_CASE(receive_from_keeps_datagram_boundaries) {
   BOOST_TEST(std::string(data, receiver.receive_from(asio::buffer(data), from)) == "three");
 }
 
-BOOST_AUTO_TEST_CASE(receive_from_times_out_when_nothing_arrives_then_still_receives) {
-  sockmode::udp::socket receiver = bound_socket();
-  sockmode::udp::socket sender = bound_socket();
+BOOST_DATA_TEST_CASE(receive_from_times_out_when_nothing_arrives_then_still_receives,
+                     test::loopbacks, address) {
+  sockmode::udp::socket receiver = bound_socket(address);
+  sockmode::udp::socket sender = bound_socket(address);
   receiver.settimeout(200ms);
 
   char data[64] = {};
@@ -89,8 +93,8 @@ BOOST_AUTO_TEST_CASE(receive_from_times_out_when_nothing_arrives_then_still_rece
   BOOST_TEST(from == sender.local_endpoint());
 }
 
-BOOST_AUTO_TEST_CASE(receive_from_throws_timeout_error_on_timeout) {
-  sockmode::udp::socket receiver = bound_socket();
+BOOST_DATA_TEST_CASE(receive_from_throws_timeout_error_on_timeout, test::loopbacks, address) {
+  sockmode::udp::socket receiver = bound_socket(address);
   receiver.settimeout(200ms);
   char data[8];
   sockmode::udp::endpoint from;
@@ -103,9 +107,10 @@ BOOST_AUTO_TEST_CASE(receive_from_throws_timeout_error_on_timeout) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(receive_from_waits_for_a_late_datagram_in_timeout_mode) {
-  sockmode::udp::socket receiver = bound_socket();
-  sockmode::udp::socket sender = bound_socket();
+BOOST_DATA_TEST_CASE(receive_from_waits_for_a_late_datagram_in_timeout_mode,
+                     test::loopbacks, address) {
+  sockmode::udp::socket receiver = bound_socket(address);
+  sockmode::udp::socket sender = bound_socket(address);
   receiver.settimeout(5s);
   const auto destination = receiver.local_endpoint();
   std::thread late([&] {
@@ -124,8 +129,9 @@ BOOST_AUTO_TEST_CASE(receive_from_waits_for_a_late_datagram_in_timeout_mode) {
   BOOST_TEST(took.count() < 4.0);
 }
 
-BOOST_AUTO_TEST_CASE(receive_from_in_non_blocking_mode_fails_at_once_with_would_block) {
-  sockmode::udp::socket receiver = bound_socket();
+BOOST_DATA_TEST_CASE(receive_from_in_non_blocking_mode_fails_at_once_with_would_block,
+                     test::loopbacks, address) {
+  sockmode::udp::socket receiver = bound_socket(address);
   receiver.setblocking(false);
   char data[16];
   sockmode::udp::endpoint from;
@@ -135,7 +141,7 @@ BOOST_AUTO_TEST_CASE(receive_from_in_non_blocking_mode_fails_at_once_with_would_
   BOOST_TEST(took.count() < 1.0);
 
   // recv on a connected socket too.
-  sockmode::udp::socket peer = bound_socket();
+  sockmode::udp::socket peer = bound_socket(address);
   receiver.connect(peer.local_endpoint());
   const auto took_recv = test::elapsed([&] { receiver.recv(asio::buffer(data), ec); });
   BOOST_TEST((ec == asio::error::would_block), ec.message());
@@ -149,9 +155,9 @@ BOOST_AUTO_TEST_CASE(receive_from_in_non_blocking_mode_fails_at_once_with_would_
   BOOST_TEST(std::string(data, n) == "ready");
 }
 
-BOOST_AUTO_TEST_CASE(connected_udp_sockets_exchange_with_send_and_recv) {
-  sockmode::udp::socket a = bound_socket();
-  sockmode::udp::socket b = bound_socket();
+BOOST_DATA_TEST_CASE(connected_udp_sockets_exchange_with_send_and_recv, test::loopbacks, address) {
+  sockmode::udp::socket a = bound_socket(address);
+  sockmode::udp::socket b = bound_socket(address);
   a.connect(b.local_endpoint());
   b.connect(a.local_endpoint());
   a.settimeout(5s);
@@ -168,9 +174,9 @@ BOOST_AUTO_TEST_CASE(connected_udp_sockets_exchange_with_send_and_recv) {
   BOOST_TEST(std::string(data, n) == "pong");
 }
 
-BOOST_AUTO_TEST_CASE(connected_udp_recv_times_out_when_peer_is_silent) {
-  sockmode::udp::socket a = bound_socket();
-  sockmode::udp::socket b = bound_socket();
+BOOST_DATA_TEST_CASE(connected_udp_recv_times_out_when_peer_is_silent, test::loopbacks, address) {
+  sockmode::udp::socket a = bound_socket(address);
+  sockmode::udp::socket b = bound_socket(address);
   a.connect(b.local_endpoint());
   a.settimeout(200ms);
   char data[16];
@@ -183,10 +189,11 @@ BOOST_AUTO_TEST_CASE(connected_udp_recv_times_out_when_peer_is_silent) {
   BOOST_TEST(took.count() < 3.0);
 }
 
-BOOST_AUTO_TEST_CASE(connected_udp_recv_ignores_datagrams_from_other_senders) {
-  sockmode::udp::socket a = bound_socket();
-  sockmode::udp::socket b = bound_socket();
-  sockmode::udp::socket stranger = bound_socket();
+BOOST_DATA_TEST_CASE(connected_udp_recv_ignores_datagrams_from_other_senders,
+                     test::loopbacks, address) {
+  sockmode::udp::socket a = bound_socket(address);
+  sockmode::udp::socket b = bound_socket(address);
+  sockmode::udp::socket stranger = bound_socket(address);
   a.connect(b.local_endpoint());
   stranger.send_to(asio::buffer(std::string("stranger")), a.local_endpoint());
   b.send_to(asio::buffer(std::string("friend")), a.local_endpoint());
@@ -196,12 +203,13 @@ BOOST_AUTO_TEST_CASE(connected_udp_recv_ignores_datagrams_from_other_senders) {
   BOOST_TEST(std::string(data, n) == "friend");
 }
 
-BOOST_AUTO_TEST_CASE(connected_udp_recv_reports_connection_refused_from_a_closed_port) {
+BOOST_DATA_TEST_CASE(connected_udp_recv_reports_connection_refused_from_a_closed_port,
+                     test::loopbacks, address) {
   // The kernel's own error passes through unchanged, as CPython's ConnectionRefusedError.
-  sockmode::udp::socket a = bound_socket();
+  sockmode::udp::socket a = bound_socket(address);
   sockmode::udp::endpoint closed_port;
   {
-    sockmode::udp::socket gone = bound_socket();
+    sockmode::udp::socket gone = bound_socket(address);
     closed_port = gone.local_endpoint();
   }
   a.connect(closed_port);
@@ -214,9 +222,9 @@ BOOST_AUTO_TEST_CASE(connected_udp_recv_reports_connection_refused_from_a_closed
   BOOST_TEST(took.count() < 1.5);
 }
 
-BOOST_AUTO_TEST_CASE(zero_length_recv_never_waits) {
-  sockmode::udp::socket a = bound_socket();
-  sockmode::udp::socket b = bound_socket();
+BOOST_DATA_TEST_CASE(zero_length_recv_never_waits, test::loopbacks, address) {
+  sockmode::udp::socket a = bound_socket(address);
+  sockmode::udp::socket b = bound_socket(address);
   a.connect(b.local_endpoint());
 
   a.settimeout(5s);
@@ -252,8 +260,9 @@ BOOST_AUTO_TEST_CASE(zero_length_recv_never_waits) {
   BOOST_TEST(took.count() < 1.0);
 }
 
-BOOST_AUTO_TEST_CASE(io_on_a_closed_udp_socket_fails_with_bad_descriptor) {
-  sockmode::udp::socket s = bound_socket();
+BOOST_DATA_TEST_CASE(io_on_a_closed_udp_socket_fails_with_bad_descriptor,
+                     test::loopbacks, address) {
+  sockmode::udp::socket s = bound_socket(address);
   const auto destination = s.local_endpoint();
   s.close();
   error_code ec;

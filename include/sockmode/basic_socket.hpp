@@ -66,6 +66,14 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   /// Adopts an Asio socket, open or not, from any io_context; sockmode never runs that
   /// context. The mode is `getdefaulttimeout()`.
   explicit basic_socket(next_layer_type&& socket);
+  /// Python's `socket.socket(fileno=fd)`: adopts the open descriptor `fd`, which this object
+  /// then owns and closes. The mode is `getdefaulttimeout()`, and `fd` is made O_NONBLOCK
+  /// (see `native_handle`). Throws `io_error` and leaves `fd` alone if it is not open
+  /// (`bad_descriptor`), not a socket (`not_socket`), of another address family than
+  /// `protocol` (`address_family_not_supported`) or of another type (EPROTOTYPE,
+  /// `errc::wrong_protocol_type`). Unlike Python, `protocol` is checked, never assumed.
+  /// Close-on-exec is left as the caller set it, as in Python.
+  explicit basic_socket(const Protocol& protocol, native_handle_type fd);
 
   basic_socket(basic_socket&& other) noexcept = default;
   basic_socket& operator=(basic_socket&& other) noexcept;
@@ -260,6 +268,17 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   void close();
   void close(boost::system::error_code& ec);
 
+  /// Python's `socket.fromfd`: a new socket on a duplicate of `fd` (close-on-exec), which
+  /// the caller keeps; checked as the adopting constructor, in `getdefaulttimeout()`.
+  static basic_socket fromfd(native_handle_type fd, const Protocol& protocol);
+  static basic_socket fromfd(native_handle_type fd, const Protocol& protocol,
+                             boost::system::error_code& ec);
+
+  /// Python's `dup`: a new socket on a duplicate of the descriptor (close-on-exec), in this
+  /// socket's mode. Each keeps its own mode from then on (see `native_handle`).
+  basic_socket dup() const;
+  basic_socket dup(boost::system::error_code& ec) const;
+
   /// Python's `detach`, Asio style: hands the Asio socket back, restored to Asio's blocking
   /// behaviour. This object is then closed.
   next_layer_type release();
@@ -271,6 +290,14 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   /// The descriptor is always O_NONBLOCK, in every mode: the mode belongs to this object,
   /// not to the descriptor. Code that shares the descriptor must expect EAGAIN; do not clear
   /// the flag, or a timeout-mode call could block past its deadline.
+  ///
+  /// Several sockmode objects on one open file description (`dup`, `fromfd`, a descriptor
+  /// passed to the adopting constructor, a socket inherited over `fork`) each keep their own
+  /// mode: the flag they share stays O_NONBLOCK, and each object waits, or not, as its own
+  /// mode says. Adopting or duplicating a descriptor sets O_NONBLOCK on the description, so
+  /// other holders of it (the descriptor given to `fromfd`, too) see it non-blocking.
+  /// Closing one object closes only its own descriptor; the connection ends when the last
+  /// descriptor on it is closed.
   native_handle_type native_handle() noexcept { return is_open() ? fd() : -1; }
 
   endpoint_type local_endpoint() const;
@@ -314,6 +341,8 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   void materialize(boost::system::error_code& ec) const;
   void adopt(boost::system::error_code& ec);  // puts a user's open socket under sockmode's rules
   void open_socket(const Protocol& protocol, boost::system::error_code& ec);
+  // Takes a descriptor from outside: checks it against `protocol`, makes it O_NONBLOCK.
+  void assign_descriptor(const Protocol& protocol, int fd, boost::system::error_code& ec);
   void open_for(const endpoint_type& endpoint, boost::system::error_code& ec);
 
   // Holds the descriptor only once next_layer() or release() asked for it, or when adopted.

@@ -9,11 +9,13 @@
 #include <sockmode/basic_socket_streambuf.hpp>
 #include <sockmode/connection_error.hpp>
 #include <sockmode/create_connection.hpp>
+#include <sockmode/create_server.hpp>
 #include <sockmode/default_timeout.hpp>
 #include <sockmode/error.hpp>
 #include <sockmode/io_error.hpp>
 #include <sockmode/local.hpp>
 #include <sockmode/resolve.hpp>
+#include <sockmode/socketpair.hpp>
 #include <sockmode/tcp.hpp>
 #include <sockmode/timeout_error.hpp>
 #include <sockmode/udp.hpp>

@@ -54,6 +54,13 @@ SOCKMODE_API int open_socket(int family, int type, int protocol, boost::system::
 SOCKMODE_API int accept_socket(int listener, void* address, std::size_t* address_size,
                   boost::system::error_code& ec) noexcept;
 
+// A descriptor from outside: checks that it is an open socket of `family` and `type`, then
+// sets O_NONBLOCK. Errors: bad_descriptor, not_socket, address_family_not_supported,
+// wrong_protocol_type.
+void check_socket(int fd, int family, int type, boost::system::error_code& ec) noexcept;
+// A close-on-exec duplicate of `fd`, as os.dup.
+int duplicate(int fd, boost::system::error_code& ec) noexcept;
+
 }  // namespace sockmode::detail
 
 #endif  // SOCKMODE_DETAIL_SYSCALLS_HPP
