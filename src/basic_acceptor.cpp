@@ -2,6 +2,7 @@
 #include <sockmode/local.hpp>
 #include <sockmode/tcp.hpp>
 
+#include "describe.hpp"
 #include "home_context.hpp"
 
 #include <cerrno>
@@ -27,9 +28,9 @@ basic_acceptor<Protocol>::basic_acceptor(const endpoint_type& endpoint, int back
   if (reuse) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
   if (ec) detail::throw_error(ec, "setsockopt");
   acceptor_.bind(endpoint, ec);
-  if (ec) detail::throw_error(ec, "bind");
+  if (ec) detail::throw_error(ec, detail::describe("bind", endpoint), 0, std::nullopt);
   acceptor_.listen(backlog, ec);
-  if (ec) detail::throw_error(ec, "listen");
+  if (ec) detail::throw_error(ec, detail::describe("listen", endpoint), 0, std::nullopt);
   state_->set_descriptor(fd);
 }
 
@@ -68,7 +69,7 @@ template <class Protocol>
 auto basic_acceptor<Protocol>::accept() -> socket_type {
   error_code ec;
   socket_type peer = accept(ec);
-  if (ec) detail::throw_error(ec, "accept");
+  if (ec) fail(ec, "accept", gettimeout());
   return peer;
 }
 
@@ -81,7 +82,7 @@ template <class Protocol>
 auto basic_acceptor<Protocol>::accept(endpoint_type& peer) -> socket_type {
   error_code ec;
   socket_type s = accept(peer, ec);
-  if (ec) detail::throw_error(ec, "accept");
+  if (ec) fail(ec, "accept", gettimeout());
   return s;
 }
 
@@ -121,7 +122,7 @@ template <class Protocol>
 void basic_acceptor<Protocol>::wait(wait_type what, timeout_type timeout) {
   error_code ec;
   wait(what, timeout, ec);
-  if (ec) detail::throw_error(ec, "wait");
+  if (ec) fail(ec, "wait", timeout);
 }
 
 template <class Protocol>
@@ -163,6 +164,15 @@ auto basic_acceptor<Protocol>::local_endpoint(error_code& ec) const -> endpoint_
       },
       ec);
   return endpoint;
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::fail(const error_code& ec, const char* op,
+                                    timeout_type timeout) const {
+  error_code e;
+  std::string what = op;
+  if (const endpoint_type local = local_endpoint(e); !e) what = detail::describe(op, local, "on ");
+  detail::throw_error(ec, what, 0, timeout);
 }
 
 template class basic_acceptor<boost::asio::ip::tcp>;

@@ -3,6 +3,7 @@
 #include <sockmode/tcp.hpp>
 #include <sockmode/udp.hpp>
 
+#include "describe.hpp"
 #include "home_context.hpp"
 
 #include <sys/socket.h>
@@ -191,7 +192,7 @@ template <class Protocol>
 void basic_socket<Protocol>::bind(const endpoint_type& endpoint) {
   error_code ec;
   bind(endpoint, ec);
-  if (ec) detail::throw_error(ec, "bind");
+  if (ec) detail::throw_error(ec, detail::describe("bind", endpoint), 0, std::nullopt);
 }
 
 template <class Protocol>
@@ -214,7 +215,7 @@ template <class Protocol>
 void basic_socket<Protocol>::connect(const endpoint_type& endpoint) {
   error_code ec;
   connect(endpoint, ec);
-  if (ec) detail::throw_error(ec, "connect");
+  if (ec) detail::throw_error(ec, detail::describe("connect", endpoint), 0, gettimeout());
 }
 
 template <class Protocol>
@@ -274,7 +275,7 @@ template <class Protocol>
 void basic_socket<Protocol>::wait(wait_type what, timeout_type timeout) {
   error_code ec;
   wait(what, timeout, ec);
-  if (ec) detail::throw_error(ec, "wait");
+  if (ec) fail(ec, "wait", 0, timeout);
 }
 
 template <class Protocol>
@@ -380,6 +381,19 @@ template <class Protocol>
 typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::remote_endpoint(
     error_code& ec) const {
   return query_endpoint(&::getpeername, ec);
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::fail(const error_code& ec, const char* op,
+                                  std::size_t bytes_transferred, timeout_type timeout) const {
+  error_code e;
+  std::string what = op;
+  if (const endpoint_type peer = remote_endpoint(e); !e) {
+    what = detail::describe(op, peer);
+  } else if (const endpoint_type local = local_endpoint(e); !e) {
+    what = detail::describe(op, local, "on ");
+  }
+  detail::throw_error(ec, what, bytes_transferred, timeout);
 }
 
 template class basic_socket<boost::asio::ip::tcp>;

@@ -223,20 +223,21 @@ detail::deadline checked_deadline(const connection_options& options) {
   return detail::deadline(t);
 }
 
-std::string describe(const std::string& target, const error_code& ec,
-                     const attempts_type& attempts) {
-  std::ostringstream what;
-  what << "create_connection " << target;
-  if (!attempts.empty()) {
-    what << " (";
-    for (std::size_t i = 0; i < attempts.size(); ++i) {
-      what << (i ? "; " : "") << attempts[i].endpoint << ": " << attempts[i].error.message();
-    }
-    what << ")";
-  } else {
-    what << ": " << ec.message();
+// What follows the last error in the message: how long the call had, and every attempt.
+std::string detail_of(const connection_options& options, const error_code& ec,
+                      const attempts_type& attempts) {
+  std::ostringstream detail;
+  if (ec == error::timeout && options.timeout && options.timeout->count() > 0) {
+    detail << " after " << detail::format_duration(*options.timeout);
   }
-  return what.str();
+  if (!attempts.empty()) {
+    detail << " (";
+    for (std::size_t i = 0; i < attempts.size(); ++i) {
+      detail << (i ? "; " : "") << attempts[i].endpoint << ": " << attempts[i].error.message();
+    }
+    detail << ")";
+  }
+  return detail.str();
 }
 
 std::string target_of(std::string_view host, std::string_view service) {
@@ -274,7 +275,10 @@ tcp::socket create_connection(std::string_view host, std::string_view service,
   error_code ec;
   attempts_type attempts;
   tcp::socket socket = create_connection(host, service, options, ec, &attempts);
-  if (ec) throw connection_error(ec, describe(target_of(host, service), ec, attempts), attempts);
+  if (ec) {
+    throw connection_error(ec, "create_connection " + target_of(host, service),
+                           detail_of(options, ec, attempts), attempts);
+  }
   return socket;
 }
 
@@ -299,7 +303,10 @@ tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,
   error_code ec;
   attempts_type attempts;
   tcp::socket socket = create_connection(endpoints, options, ec, &attempts);
-  if (ec) throw connection_error(ec, describe(target_of(endpoints), ec, attempts), attempts);
+  if (ec) {
+    throw connection_error(ec, "create_connection " + target_of(endpoints),
+                           detail_of(options, ec, attempts), attempts);
+  }
   return socket;
 }
 

@@ -93,7 +93,7 @@ tcp::acceptor create_server(const tcp::endpoint& endpoint, const create_server_o
   if (ec) {
     std::ostringstream message;  // names the endpoint, as Python's message does
     message << "create_server: " << what << " on " << endpoint;
-    detail::throw_error(ec, message.str().c_str());
+    detail::throw_error(ec, message.str(), 0, std::nullopt);
   }
   return listener;
 }

@@ -6,6 +6,7 @@
 
 #include <boost/system/errc.hpp>
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -47,6 +48,25 @@ void throw_error(const boost::system::error_code& ec, const char* what,
                  std::size_t bytes_transferred) {
   if (ec == error::timeout) throw timeout_error(ec, what, bytes_transferred);
   throw io_error(ec, what, bytes_transferred);
+}
+
+std::string format_duration(std::chrono::nanoseconds t) {
+  using namespace std::chrono;
+  const auto n = t.count();
+  if (n % 1000000000 == 0) return std::to_string(n / 1000000000) + " s";
+  if (n % 1000000 == 0) return std::to_string(n / 1000000) + " ms";
+  if (n % 1000 == 0) return std::to_string(n / 1000) + " us";
+  return std::to_string(n) + " ns";
+}
+
+void throw_error(const boost::system::error_code& ec, const std::string& what,
+                 std::size_t bytes_transferred, timeout_type timeout) {
+  std::string detail;
+  if (ec == error::timeout && timeout && timeout->count() > 0) {
+    detail = " after " + format_duration(*timeout);
+  }
+  if (ec == error::timeout) throw timeout_error(ec, what, bytes_transferred, detail);
+  throw io_error(ec, what, bytes_transferred, detail);
 }
 
 void throw_invalid_timeout(const char* why) { throw std::invalid_argument(why); }

@@ -195,7 +195,7 @@ boost::asio::ip::tcp::resolver::results_type resolve(std::string_view host,
   auto results = resolve(host, service, timeout, ec);
   if (ec) {
     const std::string what = "resolve " + std::string(host) + ":" + std::string(service);
-    detail::throw_error(ec, what.c_str());
+    detail::throw_error(ec, what, 0, timeout);
   }
   return results;
 }

@@ -264,3 +264,18 @@ BOOST_AUTO_TEST_CASE(bad_options_are_rejected) {
   options.attempt_delay = -1ns;
   BOOST_CHECK_THROW(sockmode::create_connection("127.0.0.1", "1", options), std::invalid_argument);
 }
+
+BOOST_AUTO_TEST_CASE(the_message_names_the_target_the_timeout_and_every_attempt) {
+  test::full_listener full;
+  sockmode::connection_options options;
+  options.timeout = 300ms;
+  try {
+    sockmode::create_connection("127.0.0.1", std::to_string(full.endpoint().port()), options);
+    BOOST_FAIL("create_connection did not throw");
+  } catch (const sockmode::connection_error& e) {
+    const std::string port = std::to_string(full.endpoint().port());
+    BOOST_TEST(std::string(e.what()) == "create_connection 127.0.0.1:" + port +
+                                            ": timed out after 300 ms (127.0.0.1:" + port +
+                                            ": timed out)");
+  }
+}

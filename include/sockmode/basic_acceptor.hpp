@@ -62,6 +62,10 @@ class SOCKMODE_API basic_acceptor : public detail::io_object, public boost::asio
  private:
   void adopt(boost::system::error_code& ec);
   socket_type accept_into(endpoint_type* peer, boost::system::error_code& ec);
+  // Throws for a failed `op`, naming it, the listening address and, for a timeout, the
+  // timeout: "accept on 127.0.0.1:5000: timed out after 1 s".
+  [[noreturn]] void fail(const boost::system::error_code& ec, const char* op,
+                         timeout_type timeout) const;
 
   next_layer_type acceptor_;
 };

@@ -24,9 +24,11 @@ struct connection_attempt {
 /// every address tried, in the order the attempts started.
 class SOCKMODE_API connection_error : public io_error {
  public:
+  /// `what()`: "create_connection example.internal:443: timed out after 2 s ([::1]:443:
+  /// timed out; 127.0.0.1:443: Connection refused)".
   connection_error(boost::system::error_code ec, const std::string& what,
-                   std::vector<connection_attempt> attempts)
-      : io_error(ec, what.c_str()), attempts_(std::move(attempts)) {}
+                   const std::string& detail, std::vector<connection_attempt> attempts)
+      : io_error(ec, what, 0, detail), attempts_(std::move(attempts)) {}
 
   const std::vector<connection_attempt>& attempts() const noexcept { return attempts_; }
 

@@ -7,10 +7,20 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <string>
+
 namespace sockmode::detail {
 
 [[noreturn]] SOCKMODE_API void throw_error(const boost::system::error_code& ec, const char* what,
                               std::size_t bytes_transferred = 0);
+// "250 ms", "2 s", "1500 us": a duration as a message shows it.
+SOCKMODE_API std::string format_duration(std::chrono::nanoseconds t);
+
+// As above; a timeout's message also says how long the call waited ("timed out after 250 ms")
+// when `timeout` is the mode's positive timeout.
+[[noreturn]] SOCKMODE_API void throw_error(const boost::system::error_code& ec,
+                                           const std::string& what,
+                                           std::size_t bytes_transferred, timeout_type timeout);
 
 // The mode members shared by sockets and acceptors. Documented on basic_socket.
 class SOCKMODE_API io_object {
