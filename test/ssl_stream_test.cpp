@@ -10,6 +10,7 @@
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include <fcntl.h>
@@ -351,6 +352,7 @@ BOOST_AUTO_TEST_CASE(a_read_that_times_out_mid_record_keeps_the_part_received) {
   boost::system::error_code ec;
   tls.read_some(boost::asio::buffer(&byte, 1), ec);  // has half a record, cannot decrypt it
   BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  BOOST_TEST(SSL_has_pending(tls.native_handle()) == 1);  // the half is in the engine
 
   server.next_layer().resume.set_value();
   tls.next_layer().settimeout(10s);
