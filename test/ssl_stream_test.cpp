@@ -286,6 +286,34 @@ BOOST_AUTO_TEST_CASE(handshake_times_out_when_the_server_never_answers) {
   BOOST_CHECK_THROW(tls.handshake(stream::client), sockmode::timeout_error);
 }
 
+BOOST_AUTO_TEST_CASE(a_handshake_that_timed_out_completes_when_called_again) {
+  sockmode::tcp::acceptor listener(test::loopback());
+  sockmode::tcp::socket client = connect_to(listener.local_endpoint());
+  auto server_ctx = server_context();
+  stream server(listener.accept(), server_ctx);  // answers only once the client gave up once
+  auto ctx = trusting_context();
+  stream tls(std::move(client), ctx, "localhost");
+  tls.next_layer().settimeout(200ms);
+  boost::system::error_code ec;
+  tls.handshake(stream::client, ec);
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+
+  server.next_layer().settimeout(10s);
+  boost::system::error_code server_ec;
+  std::thread peer([&] {
+    server.handshake(stream::server, server_ec);
+    if (!server_ec) boost::asio::write(server, boost::asio::buffer(std::string("ok\n")), server_ec);
+  });
+  tls.next_layer().settimeout(10s);
+  tls.handshake(stream::client, ec);
+  BOOST_TEST(!ec, ec.message());
+  std::string line;
+  if (!ec) boost::asio::read_until(tls, boost::asio::dynamic_buffer(line), '\n', ec);
+  peer.join();
+  BOOST_TEST(!server_ec, server_ec.message());
+  BOOST_TEST(line == "ok\n");
+}
+
 BOOST_AUTO_TEST_CASE(setdefaulttimeout_applies_to_the_handshake) {
   test::default_timeout_guard guard;
   sockmode::tcp::acceptor listener(test::loopback());
