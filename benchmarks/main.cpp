@@ -776,7 +776,7 @@ std::string report(const config& cfg, const std::vector<contender_info>& cs) {
       }
       const bool pass = t.higher_is_ok ? m >= t.bound : m <= t.bound;
       o << "| " << t.what << " | " << (t.higher_is_ok ? ">= " : "<= ") << fmt(t.bound, 2)
-        << "x | " << fmt(m, 3) << "x | " << range << " | "
+        << "x | " << fmt(m, 3) << (std::isnan(m) ? "" : "x") << " | " << range << " | "
         << (std::isnan(m) ? "n/a" : pass ? "pass" : "**MISS**") << " |\n";
     }
     o << "\n| contender | bulk MiB/s | round trip p50 / p99 / p99.9 µs |\n|---|---:|---:|\n";
