@@ -25,11 +25,11 @@ install(FILES ${PROJECT_BINARY_DIR}/sockmode-config.cmake
 # pkg-config, relocatable: the prefix is found from the .pc file's own place.
 file(RELATIVE_PATH SOCKMODE_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 string(REGEX REPLACE "/$" "" SOCKMODE_PC_UP "${SOCKMODE_PC_UP}")
-# With TLS, ssl_stream.hpp needs OpenSSL's headers and a static libsockmode needs libssl:
+# With TLS, ssl_stream.hpp needs OpenSSL's headers and a static libsockmode needs libssl and libcrypto:
 # Requires (not .private) so that `--libs` of a static build carries -lssl -lcrypto.
 set(SOCKMODE_PC_REQUIRES "")
 if(SOCKMODE_TLS)
-  set(SOCKMODE_PC_REQUIRES "Requires: libssl\n")
+  set(SOCKMODE_PC_REQUIRES "Requires: libssl libcrypto\n")
 endif()
 configure_file(cmake/sockmode.pc.in ${PROJECT_BINARY_DIR}/sockmode.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/sockmode.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
