@@ -58,8 +58,9 @@ class SOCKMODE_API stream : public boost::asio::ssl::stream_base {
  public:
   using next_layer_type = tcp::socket;
 
-  /// A client that verifies `host`, or only sends it as SNI with `peer_verification::off`
-  /// (an empty host then sends no SNI).
+  /// A client that verifies `host` (a DNS name or an IP address), or only sends it as SNI
+  /// with `peer_verification::off` (an empty host then sends no SNI). Verification with an
+  /// empty host throws `std::invalid_argument`.
   stream(tcp::socket&& socket, context& ctx, std::string_view host,
          peer_verification verify = peer_verification::on);
   /// A server, with the context's own certificate and verify settings. A client handshake
