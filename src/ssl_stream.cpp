@@ -78,7 +78,7 @@ enum class role { client, server };
 
 struct stream::impl {
   impl(tcp::socket&& s, context& ctx, role r)
-      : socket(std::move(s)), tls(transport(socket), ctx), role_(r) {}
+      : socket(std::move(s)), tls(transport(socket), ctx), side(r) {}
 
   // Runs one operation of the TLS stream; if a write inside it broke the stream, the
   // operation reports that write's error, whatever the engine made of it.
@@ -95,7 +95,7 @@ struct stream::impl {
 
   tcp::socket socket;
   boost::asio::ssl::stream<transport> tls;
-  role role_;
+  role side;
 };
 
 context create_default_context() {
@@ -147,7 +147,7 @@ void stream::handshake(handshake_type type) {
   boost::system::error_code ec;
   handshake(type, ec);
   if (!ec) return;
-  if (ec == boost::asio::error::invalid_argument && impl_ && impl_->role_ == role::server &&
+  if (ec == boost::asio::error::invalid_argument && impl_ && impl_->side == role::server &&
       type == client) {
     throw std::invalid_argument(
         "ssl::stream: a client handshake needs the stream made with the server's host name");
@@ -166,7 +166,7 @@ void stream::handshake(handshake_type type, boost::system::error_code& ec) {
     ec = boost::asio::error::bad_descriptor;
     return;
   }
-  if (type == client && impl_->role_ == role::server) {
+  if (type == client && impl_->side == role::server) {
     ec = boost::asio::error::invalid_argument;
     return;
   }
