@@ -13,7 +13,7 @@ class SockmodeConan(ConanFile):
     options = {"shared": [True, False], "fPIC": [True, False]}
     default_options = {"shared": False, "fPIC": True}
     exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "src/*"
-    requires = "boost/1.81.0"
+    requires = "boost/1.81.0", "openssl/[>=3 <4]"
 
     def validate(self):
         if self.settings.os != "Linux":
@@ -28,6 +28,7 @@ class SockmodeConan(ConanFile):
         toolchain.variables["SOCKMODE_TESTS"] = False
         toolchain.variables["SOCKMODE_EXAMPLES"] = False
         toolchain.variables["SOCKMODE_BENCHMARKS"] = False
+        toolchain.variables["SOCKMODE_TLS"] = True
         toolchain.generate()
 
     def build(self):

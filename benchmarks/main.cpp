@@ -10,6 +10,11 @@
 // for counting its syscalls under strace.
 #include "contenders.hpp"
 #include "harness.hpp"
+#ifdef SOCKMODE_BENCH_TLS
+#include "tls.hpp"
+
+#include <openssl/opensslv.h>
+#endif
 
 #include <boost/version.hpp>
 #include <Poco/Version.h>
@@ -54,6 +59,7 @@ struct config {
   std::size_t pingpong = 30'000;     // timed round trips per run (after the warm-up)
   std::size_t pingpong_warmup = 1'000;
   std::size_t bulk_bytes = std::size_t{1} << 30;
+  std::size_t tls_bulk_bytes = std::size_t{256} << 20;
   std::size_t connects = 1'000;
   std::size_t timeout_samples[3] = {100, 20, 2};  // per run, for 1 ms, 10 ms, 100 ms
   std::size_t threads64 = 64;
@@ -72,6 +78,7 @@ config smoke_config() {
   c.pingpong = 200;
   c.pingpong_warmup = 20;
   c.bulk_bytes = std::size_t{8} << 20;
+  c.tls_bulk_bytes = std::size_t{4} << 20;
   c.connects = 50;
   c.timeout_samples[0] = 3;
   c.timeout_samples[1] = 2;
@@ -554,6 +561,28 @@ void one_run(int run, const config& cfg) {
              many_threads<C>(listener, cfg.threads64, cfg.threads64_seconds), "round_trips_per_s");
     });
   });
+#ifdef SOCKMODE_BENCH_TLS
+  // Two contenders, same rotation rule: sockmode::ssl::stream against asio::ssl::stream.
+  const char* const tls_keys[] = {tls::asio_key, tls::sockmode_key};
+  auto for_each_tls = [&](auto f) {
+    for (std::size_t i = 0; i < 2; ++i) {
+      const char* key = tls_keys[(i + rotate) % 2];
+      if (contender_filter.empty() || contender_filter == key) f(key);
+    }
+  };
+  if (wanted("tls_bulk")) for_each_tls([&](const char* key) {
+    guarded(r + "tls bulk " + key, 60, [&] {
+      record(run, "tls_bulk", key, "throughput", tls::bulk(key, listener, cfg.tls_bulk_bytes),
+             "MiB/s");
+    });
+  });
+  if (wanted("tls_pingpong")) for_each_tls([&](const char* key) {
+    guarded(r + "tls ping-pong " + key, 60, [&] {
+      record_latencies(run, "tls_pingpong", key,
+                       tls::pingpong(key, listener, cfg.pingpong_warmup, cfg.pingpong));
+    });
+  });
+#endif
   if (wanted("scale")) for_each_contender(type_list<raw_posix, sockmode_socket<mode::timeout>>{}, rotate, [&](auto t) {
     using C = typename decltype(t)::type;
     guarded(r + "scale " + C::key, 150, [&] {
@@ -722,6 +751,45 @@ std::string report(const config& cfg, const std::vector<contender_info>& cs) {
     o << "\n";
   }
 
+#ifdef SOCKMODE_BENCH_TLS
+  // TLS: sockmode's stream against Asio's, each over its own socket, in the same runs.
+  {
+    const std::string sm_tls = tls::sockmode_key, asio_tls = tls::asio_key;
+    o << "\n## TLS: sockmode::ssl::stream (timeout mode) / asio::ssl::stream (blocking socket)\n\n"
+      << "| workload | goal | ratio (median) | per-run range | result |\n|---|---|---:|---:|---|\n";
+    struct tls_target {
+      const char* what;
+      const char* workload;
+      const char* metric;
+      bool higher_is_ok;
+      double bound;
+    };
+    for (const tls_target& t :
+         {tls_target{"bulk throughput, 64 KiB writes", "tls_bulk", "throughput", true, 0.95},
+          tls_target{"1-byte round trip p50", "tls_pingpong", "p50", false, 1.10}}) {
+      const std::vector<double> per_run = ratios(t.workload, t.metric, sm_tls, asio_tls);
+      const double m = median(per_run);
+      std::string range = "-";
+      if (per_run.size() > 1) {
+        const auto [lo, hi] = std::minmax_element(per_run.begin(), per_run.end());
+        range = fmt(*lo, 3) + " - " + fmt(*hi, 3);
+      }
+      const bool pass = t.higher_is_ok ? m >= t.bound : m <= t.bound;
+      o << "| " << t.what << " | " << (t.higher_is_ok ? ">= " : "<= ") << fmt(t.bound, 2)
+        << "x | " << fmt(m, 3) << (std::isnan(m) ? "" : "x") << " | " << range << " | "
+        << (std::isnan(m) ? "n/a" : pass ? "pass" : "**MISS**") << " |\n";
+    }
+    o << "\n| contender | bulk MiB/s | round trip p50 / p99 / p99.9 µs |\n|---|---:|---:|\n";
+    for (const auto& [key, label] : {std::pair{asio_tls, std::string(tls::asio_label)},
+                                     std::pair{sm_tls, std::string(tls::sockmode_label)}}) {
+      o << "| " << label << " | " << fmt(median_of("tls_bulk", key, "throughput"), 0) << " | "
+        << fmt(median_of("tls_pingpong", key, "p50"), 1) << " / "
+        << fmt(median_of("tls_pingpong", key, "p99"), 1) << " / "
+        << fmt(median_of("tls_pingpong", key, "p99.9"), 1) << " |\n";
+    }
+  }
+#endif
+
   // Timeouts.
   o << "\n## Timeout overshoot on a silent peer (µs past the timeout, p50 / p99, pooled over runs)\n\n"
     << "| contender | 1 ms (" << cfg.runs * static_cast<int>(cfg.timeout_samples[0]) << " samples) | 10 ms ("
@@ -770,6 +838,13 @@ std::string report(const config& cfg, const std::vector<contender_info>& cs) {
     << "server closes, client closes), each library's own listener and calls\n"
     << "- timeouts: 1 ms / 10 ms / 100 ms, " << cfg.timeout_samples[0] << " / " << cfg.timeout_samples[1]
     << " / " << cfg.timeout_samples[2] << " samples per run\n"
+#ifdef SOCKMODE_BENCH_TLS
+    << "- TLS: OpenSSL " << OPENSSL_VERSION_STR << ", TLS 1.3, both ends of a connection in the same "
+    << "contender, both threads on one CPU; bulk " << cfg.tls_bulk_bytes / (1024 * 1024)
+    << " MiB per run in 64 KiB writes (asio::write), read_some into 64 KiB; round trips: "
+    << cfg.pingpong << " one-byte write and read each way after " << cfg.pingpong_warmup
+    << " warm-up; the handshake is not timed\n"
+#endif
     << "- 64 connections: " << cfg.threads64 << " pinging threads and " << cfg.threads64
     << " echoing threads for " << cfg.threads64_seconds << " s per run\n"
     << "- scale: " << 2 * cfg.scale_pairs << " sockets in a child process (RLIMIT_NOFILE raised to "

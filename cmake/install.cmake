@@ -7,7 +7,12 @@ install(TARGETS sockmode EXPORT sockmode-targets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY include/sockmode DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(SOCKMODE_TLS)
+  install(DIRECTORY include/sockmode DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+else()
+  install(DIRECTORY include/sockmode DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+    PATTERN ssl_stream.hpp EXCLUDE)
+endif()
 install(EXPORT sockmode-targets NAMESPACE sockmode:: DESTINATION ${SOCKMODE_CMAKE_DIR})
 
 configure_package_config_file(cmake/sockmode-config.cmake.in
@@ -20,6 +25,12 @@ install(FILES ${PROJECT_BINARY_DIR}/sockmode-config.cmake
 # pkg-config, relocatable: the prefix is found from the .pc file's own place.
 file(RELATIVE_PATH SOCKMODE_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 string(REGEX REPLACE "/$" "" SOCKMODE_PC_UP "${SOCKMODE_PC_UP}")
+# With TLS, ssl_stream.hpp needs OpenSSL's headers and a static libsockmode needs libssl and libcrypto:
+# Requires (not .private) so that `--libs` of a static build carries -lssl -lcrypto.
+set(SOCKMODE_PC_REQUIRES "")
+if(SOCKMODE_TLS)
+  set(SOCKMODE_PC_REQUIRES "Requires: libssl libcrypto\n")
+endif()
 configure_file(cmake/sockmode.pc.in ${PROJECT_BINARY_DIR}/sockmode.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/sockmode.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
@@ -32,5 +43,8 @@ set(CPACK_PACKAGE_CONTACT "sockmode maintainers <sockmode@localhost>")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libboost1.81-dev")
+if(SOCKMODE_TLS)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libboost1.81-dev, libssl-dev")
+endif()
 set(CPACK_GENERATOR DEB)
 include(CPack)

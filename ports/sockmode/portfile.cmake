@@ -12,6 +12,7 @@ vcpkg_cmake_configure(
     -DSOCKMODE_TESTS=OFF
     -DSOCKMODE_EXAMPLES=OFF
     -DSOCKMODE_BENCHMARKS=OFF
+    -DSOCKMODE_TLS=ON
 )
 vcpkg_cmake_install()
 vcpkg_cmake_config_fixup(CONFIG_PATH lib/cmake/sockmode)
