@@ -155,8 +155,7 @@ auto basic_acceptor<Protocol>::local_endpoint() const -> endpoint_type {
 template <class Protocol>
 auto basic_acceptor<Protocol>::local_endpoint(error_code& ec) const -> endpoint_type {
   endpoint_type endpoint;
-  state_->perform(
-      wait_type::wait_read,
+  state_->use(
       [&](error_code& e) -> std::size_t {
         endpoint = acceptor_.local_endpoint(e);
         return 0;

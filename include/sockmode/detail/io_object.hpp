@@ -23,6 +23,12 @@ class io_object {
   void setblocking(bool flag);
   bool getblocking() const noexcept;
 
+  void set_deadline(deadline_type t);
+  void set_read_deadline(deadline_type t);
+  void set_write_deadline(deadline_type t);
+  deadline_type read_deadline() const noexcept;
+  deadline_type write_deadline() const noexcept;
+
   void cancel();
   void cancel(boost::system::error_code& ec) noexcept;
 
