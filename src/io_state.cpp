@@ -294,6 +294,9 @@ error_code wait_ready(thread_context& context, thread_context::registration& ent
 
 }  // namespace
 
+// src/selector.cpp: takes a closing descriptor out of every selector it is registered in.
+void drop_from_selectors(io_state& state) noexcept;
+
 struct waiter {
   thread_context* context;
   std::uint64_t id;
@@ -356,6 +359,11 @@ void io_state::leave(thread_slot* slot) noexcept {
 std::size_t io_state::perform(wait_type w, attempt_fn attempt, error_code& ec,
                               bool deadline_from_start) {
   return run(w, timeout_ns_.load(std::memory_order_relaxed), attempt, ec, deadline_from_start);
+}
+
+std::size_t io_state::perform_within(wait_type w, timeout_type timeout, attempt_fn attempt,
+                                     error_code& ec) {
+  return run(w, timeout ? checked(*timeout).count() : -1, attempt, ec, false);
 }
 
 void io_state::wait(wait_type w, timeout_type timeout, error_code& ec) {
@@ -542,6 +550,7 @@ void io_state::shut(function_ref<void()> close_descriptor) noexcept {
       else context->drop_owner(*this);  // removes it from registered_in_
     }
   }
+  drop_from_selectors(*this);
   // A second closer waits here until the first has closed the descriptor.
   std::lock_guard<std::mutex> guard(lock());
   if (!descriptor_closed_) {

@@ -9,6 +9,7 @@
 #include <sockmode/error.hpp>
 #include <sockmode/io_error.hpp>
 #include <sockmode/local.hpp>
+#include <sockmode/selector.hpp>
 #include <sockmode/tcp.hpp>
 #include <sockmode/timeout_error.hpp>
 #include <sockmode/udp.hpp>

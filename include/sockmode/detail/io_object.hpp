@@ -6,6 +6,10 @@
 
 #include <boost/system/error_code.hpp>
 
+namespace sockmode {
+class selector;
+}  // namespace sockmode
+
 namespace sockmode::detail {
 
 [[noreturn]] void throw_error(const boost::system::error_code& ec, const char* what,
@@ -33,6 +37,8 @@ class io_object {
   void cancel(boost::system::error_code& ec) noexcept;
 
  protected:
+  friend class sockmode::selector;  // registers state_'s descriptor
+
   io_object();
   io_object(io_object&& other) noexcept;
   io_object& operator=(io_object&& other) noexcept;

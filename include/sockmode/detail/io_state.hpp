@@ -19,6 +19,7 @@ namespace sockmode::detail {
 struct waiter;
 struct thread_context;
 struct thread_slot;
+struct selector_core;
 
 // What the threads using one descriptor share: its mode, whether it may still be used, and
 // who is waiting on it. Heap-allocated by io_object, so its address is stable during calls.
@@ -68,6 +69,11 @@ class io_state {
   // the deadlines: for calls that never wait (bind, shutdown, getsockname).
   void use(attempt_fn attempt, boost::system::error_code& ec);
 
+  // As perform, but under `timeout` instead of the mode: selector::select() waits on its epoll
+  // descriptor this way.
+  std::size_t perform_within(wait_type w, timeout_type timeout, attempt_fn attempt,
+                             boost::system::error_code& ec);
+
   // Readiness only, for `timeout` instead of the mode (a select() on one descriptor).
   void wait(wait_type w, timeout_type timeout, boost::system::error_code& ec);
 
@@ -114,6 +120,10 @@ class io_state {
   // src/io_state.cpp.
   std::vector<thread_context*> registered_in_;
   friend struct thread_context;
+  // Selectors this descriptor is registered in; guarded by the registry mutex in
+  // src/selector.cpp. shut() takes it out of them before the descriptor is closed.
+  std::vector<selector_core*> selected_in_;
+  friend struct selector_core;
 };
 
 }  // namespace sockmode::detail
