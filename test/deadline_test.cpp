@@ -387,13 +387,13 @@ BOOST_AUTO_TEST_CASE(a_shorter_deadline_set_while_waiting_ends_a_timeout_mode_re
 
 BOOST_AUTO_TEST_CASE(a_later_deadline_set_while_waiting_keeps_the_call_waiting) {
   auto [client, server] = connected_pair();
-  server.set_read_deadline(in(400ms));
+  server.set_read_deadline(in(1s));
   watchdog guard(server, 10s);
   std::thread setter([&] {
     std::this_thread::sleep_for(100ms);
-    server.set_read_deadline(in(5s));
+    server.set_read_deadline(in(6s));
   });
-  std::thread later = send_later(client, 900ms, "after the first deadline");
+  std::thread later = send_later(client, 1500ms, "after the first deadline");
   std::string got(64, '\0');
   error_code ec;
   const seconds took = elapsed([&] { got.resize(server.recv(buffer(got), ec)); });
@@ -401,7 +401,7 @@ BOOST_AUTO_TEST_CASE(a_later_deadline_set_while_waiting_keeps_the_call_waiting) 
   later.join();
   BOOST_TEST(!ec);
   BOOST_TEST(got == "after the first deadline");
-  BOOST_TEST(took.count() >= 0.6);
+  BOOST_TEST(took.count() >= 1.2);
 }
 
 BOOST_AUTO_TEST_CASE(a_deadline_set_while_waiting_ends_a_blocked_accept) {
@@ -432,7 +432,7 @@ BOOST_AUTO_TEST_CASE(asio_read_over_a_slow_drip_peer_ends_at_the_deadline) {
   std::size_t n = 0;
   const seconds took = elapsed([&] { n = boost::asio::read(server, buffer(got), ec); });
   BOOST_TEST((ec == sockmode::error::timeout));
-  BOOST_TEST(n >= 2u);
+  BOOST_TEST(n >= 1u);  // it made progress, and still ended at the deadline
   BOOST_TEST(n < 100u);
   BOOST_TEST(took.count() >= 0.5);
   BOOST_TEST(took.count() < 2.0);  // the per-call timeout alone would run for 10 s
