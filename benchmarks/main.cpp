@@ -15,6 +15,7 @@
 
 #include <openssl/opensslv.h>
 #endif
+#include "selector_workload.hpp"
 
 #include <boost/version.hpp>
 #include <Poco/Version.h>
@@ -66,6 +67,9 @@ struct config {
   double threads64_seconds = 0.5;
   std::size_t scale_pairs = 5'000;
   std::size_t scale_threads = 8;
+  std::size_t selector_registered[2] = {1'000, 10'000};  // sockets in the set
+  std::size_t selector_active = 100;                      // of which ready
+  std::size_t selector_calls = 5'000;                     // timed calls per contender and run
   bool smoke = false;
   std::string only;  // run just this workload (for diagnosis); empty: all
 };
@@ -85,6 +89,10 @@ config smoke_config() {
   c.timeout_samples[2] = 1;
   c.threads64_seconds = 0.02;
   c.scale_pairs = 200;
+  c.selector_registered[0] = 100;
+  c.selector_registered[1] = 200;
+  c.selector_active = 10;
+  c.selector_calls = 20;
   c.smoke = true;
   return c;
 }
@@ -583,6 +591,17 @@ void one_run(int run, const config& cfg) {
     });
   });
 #endif
+  if (wanted("selector")) {
+    for (const std::size_t n : cfg.selector_registered) {
+      guarded(r + "selector " + std::to_string(n), 120, [&] {
+        const selector_figures f = selector_cost(n, cfg.selector_active, cfg.selector_calls, rotate);
+        const std::string metric = "ns_per_select_" + std::to_string(n);
+        record(run, "selector", "sm_selector", metric, f.sockmode_select, "ns");
+        record(run, "selector", "raw_epoll", metric, f.raw_epoll, "ns");
+        record(run, "selector", "poll", metric, f.raw_poll, "ns");
+      });
+    }
+  }
   if (wanted("scale")) for_each_contender(type_list<raw_posix, sockmode_socket<mode::timeout>>{}, rotate, [&](auto t) {
     using C = typename decltype(t)::type;
     guarded(r + "scale " + C::key, 150, [&] {
@@ -696,6 +715,7 @@ std::string report(const config& cfg, const std::vector<contender_info>& cs) {
   };
   const double fds_extra = median_of("scale", sm, "fds_per_socket") - median_of("scale", "raw", "fds_per_socket");
   std::vector<double> p99_10ms = pooled[{"timeout_10ms", sm}];
+  const std::string selector_metric = "ns_per_select_" + std::to_string(cfg.selector_registered[1]);
   const std::vector<target> targets = {
       {"ready-data recv, sockmode timeout / raw", "<= 1.05x", ratio_of("recv_ready", "ns_per_call", sm, "raw"), false, 1.05, "x", ratios("recv_ready", "ns_per_call", sm, "raw")},
       {"ping-pong p50 (threads), sockmode timeout / raw", "<= 1.10x", ratio_of("pingpong_threads", "p50", sm, "raw"), false, 1.10, "x", ratios("pingpong_threads", "p50", sm, "raw")},
@@ -704,6 +724,7 @@ std::string report(const config& cfg, const std::vector<contender_info>& cs) {
       {"connect+accept rate, sockmode timeout / raw", ">= 0.85x", ratio_of("connect_accept", "rate", sm, "raw"), true, 0.85, "x", ratios("connect_accept", "rate", sm, "raw")},
       {"extra fds per socket, sockmode - raw (" + fmt(static_cast<double>(2 * cfg.scale_pairs), 0) + " sockets)", "~ 0 (< 0.01)", fds_extra, false, 0.01, ""},
       {"timeout overshoot p99 at 10 ms, sockmode timeout", "<= 2 ms", percentile(p99_10ms, 0.99) / 1000.0, false, 2.0, " ms"},
+      {"selector select(), sockmode / raw epoll_wait (" + fmt(static_cast<double>(cfg.selector_registered[1]), 0) + " registered, " + std::to_string(cfg.selector_active) + " ready)", "<= 1.2x", ratio_of("selector", selector_metric, "sm_selector", "raw_epoll"), false, 1.2, "x", ratios("selector", selector_metric, "sm_selector", "raw_epoll")},
       {"ready-data recv, Asio async+run_for / sockmode timeout", ">= 1.5x", ratio_of("recv_ready", "ns_per_call", "asio_timeout", sm), true, 1.5, "x", ratios("recv_ready", "ns_per_call", "asio_timeout", sm)},
   };
   o << "## Targets\n\n| target | goal | measured (median) | per-run range | result |\n"
@@ -816,6 +837,20 @@ std::string report(const config& cfg, const std::vector<contender_info>& cs) {
       << fmt(median_of("scale", c.key, "rate"), 0) << " |\n";
   }
 
+  // Selector.
+  o << "\n## selector: one select() with " << cfg.selector_active
+    << " of N registered UDP sockets ready (ns per call, medians of " << runs << ")\n\n"
+    << "| registered | sockmode `selector::select(1s)` | raw `epoll_wait(0)` | `poll(0)` | sockmode / epoll | poll / epoll |\n"
+    << "|---:|---:|---:|---:|---:|---:|\n";
+  for (const std::size_t n : cfg.selector_registered) {
+    const std::string m = "ns_per_select_" + std::to_string(n);
+    o << "| " << fmt(static_cast<double>(n), 0) << " | " << fmt(median_of("selector", "sm_selector", m), 0)
+      << " | " << fmt(median_of("selector", "raw_epoll", m), 0) << " | "
+      << fmt(median_of("selector", "poll", m), 0) << " | "
+      << fmt(ratio_of("selector", m, "sm_selector", "raw_epoll"), 3) << "x | "
+      << fmt(ratio_of("selector", m, "poll", "raw_epoll"), 1) << "x |\n";
+  }
+
   // Method.
   utsname u{};
   ::uname(&u);
@@ -847,6 +882,12 @@ std::string report(const config& cfg, const std::vector<contender_info>& cs) {
 #endif
     << "- 64 connections: " << cfg.threads64 << " pinging threads and " << cfg.threads64
     << " echoing threads for " << cfg.threads64_seconds << " s per run\n"
+    << "- selector: " << cfg.selector_registered[0] << " and " << cfg.selector_registered[1]
+    << " UDP sockets bound to 127.0.0.1, " << cfg.selector_active << " of them (evenly spread) with a "
+    << "datagram queued and never read; the same sockets in a sockmode::selector, a raw epoll set "
+    << "(buffer for every socket) and a pollfd array; " << cfg.selector_calls
+    << " timed calls (at most 1 s) per contender and run, order rotated, each call's ready count checked; "
+    << "the raw calls with timeout 0\n"
     << "- scale: " << 2 * cfg.scale_pairs << " sockets in a child process (RLIMIT_NOFILE raised to "
     << "the hard limit), /proc/self/fd and /proc/self/statm before and after\n"
     << "- contenders: raw POSIX blocking send/recv; POSIX O_NONBLOCK + poll(timeout) before every "

@@ -156,8 +156,7 @@ auto basic_acceptor<Protocol>::local_endpoint() const -> endpoint_type {
 template <class Protocol>
 auto basic_acceptor<Protocol>::local_endpoint(error_code& ec) const -> endpoint_type {
   endpoint_type endpoint;
-  state_->perform(
-      wait_type::wait_read,
+  state_->use(
       [&](error_code& e) -> std::size_t {
         endpoint = acceptor_.local_endpoint(e);
         return 0;
@@ -172,7 +171,8 @@ void basic_acceptor<Protocol>::fail(const error_code& ec, const char* op,
   error_code e;
   std::string what = op;
   if (const endpoint_type local = local_endpoint(e); !e) what = detail::describe(op, local, "on ");
-  detail::throw_error(ec, what, 0, timeout);
+  // A deadline may have been what ended the call: then no timeout is named.
+  detail::throw_error(ec, what, 0, read_deadline() ? std::nullopt : timeout);
 }
 
 template class basic_acceptor<boost::asio::ip::tcp>;

@@ -199,9 +199,8 @@ template <class Protocol>
 void basic_socket<Protocol>::bind(const endpoint_type& endpoint, error_code& ec) {
   open_for(endpoint, ec);
   if (ec) return;
-  // Never would-block; perform() is the guard against a concurrent close().
-  state_->perform(
-      wait_type::wait_write,
+  // Never would-block; use() is the guard against a concurrent close().
+  state_->use(
       [&](error_code& e) -> std::size_t {
         e = ::bind(fd(), endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0
                 ? error_code()
@@ -215,7 +214,9 @@ template <class Protocol>
 void basic_socket<Protocol>::connect(const endpoint_type& endpoint) {
   error_code ec;
   connect(endpoint, ec);
-  if (ec) detail::throw_error(ec, detail::describe("connect", endpoint), 0, gettimeout());
+  if (ec) {
+    detail::throw_error(ec, detail::describe("connect", endpoint), 0, shown_timeout(gettimeout()));
+  }
 }
 
 template <class Protocol>
@@ -275,7 +276,7 @@ template <class Protocol>
 void basic_socket<Protocol>::wait(wait_type what, timeout_type timeout) {
   error_code ec;
   wait(what, timeout, ec);
-  if (ec) fail(ec, "wait", 0, timeout);
+  if (ec) fail(ec, "wait", 0, shown_timeout(timeout));
 }
 
 template <class Protocol>
@@ -292,8 +293,7 @@ void basic_socket<Protocol>::shutdown(shutdown_type what) {
 
 template <class Protocol>
 void basic_socket<Protocol>::shutdown(shutdown_type what, error_code& ec) {
-  state_->perform(
-      wait_type::wait_write,
+  state_->use(
       [&](error_code& e) -> std::size_t {
         e = ::shutdown(fd(), static_cast<int>(what)) == 0
                 ? error_code()
@@ -350,8 +350,7 @@ template <class Protocol>
 typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::query_endpoint(
     int (*query)(int, sockaddr*, socklen_t*), error_code& ec) const {
   endpoint_type endpoint;
-  state_->perform(
-      wait_type::wait_read,
+  state_->use(
       [&](error_code& e) -> std::size_t {
         socklen_t size = static_cast<socklen_t>(endpoint.capacity());
         if (query(fd(), endpoint.data(), &size) != 0)

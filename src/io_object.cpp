@@ -63,6 +63,44 @@ bool io_object::getblocking() const noexcept {
   return !t || t->count() != 0;
 }
 
+namespace {
+
+std::int64_t to_deadline_ns(deadline_type t) noexcept {
+  if (!t || *t == std::chrono::steady_clock::time_point::max()) return io_state::no_deadline;
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t->time_since_epoch()).count();
+}
+
+deadline_type from_deadline_ns(std::int64_t ns) noexcept {
+  if (ns == io_state::no_deadline) return std::nullopt;
+  return std::chrono::steady_clock::time_point(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::nanoseconds(ns)));
+}
+
+}  // namespace
+
+void io_object::set_deadline(deadline_type t) {
+  set_read_deadline(t);
+  set_write_deadline(t);
+}
+
+void io_object::set_read_deadline(deadline_type t) {
+  if (state_->closed()) throw_error(boost::asio::error::bad_descriptor, "set_read_deadline");
+  state_->set_deadline(io_state::wait_type::wait_read, to_deadline_ns(t));
+}
+
+void io_object::set_write_deadline(deadline_type t) {
+  if (state_->closed()) throw_error(boost::asio::error::bad_descriptor, "set_write_deadline");
+  state_->set_deadline(io_state::wait_type::wait_write, to_deadline_ns(t));
+}
+
+deadline_type io_object::read_deadline() const noexcept {
+  return from_deadline_ns(state_->deadline(io_state::wait_type::wait_read));
+}
+
+deadline_type io_object::write_deadline() const noexcept {
+  return from_deadline_ns(state_->deadline(io_state::wait_type::wait_write));
+}
+
 void io_object::cancel() {
   boost::system::error_code ec;
   cancel(ec);

@@ -193,6 +193,7 @@ struct thread_context {
   bool ready = false;
   bool timed_out = false;
   bool aborted = false;
+  bool deadline_moved = false;  // the socket's deadline changed: recompute and wait again
   error_code ready_ec;
 };
 
@@ -274,6 +275,7 @@ error_code wait_ready(thread_context& context, thread_context::registration* ent
   context.ready = false;
   context.timed_out = false;
   context.aborted = false;
+  context.deadline_moved = false;
   context.deadline_ns = deadline_ns;
   const std::uint64_t id = context.wait_id;
   if (entry != nullptr) {
@@ -288,7 +290,8 @@ error_code wait_ready(thread_context& context, thread_context::registration* ent
   // run_one returns after each handler, stale ones included; signals are absorbed inside it,
   // and the deadline is absolute, so neither restarts it.
   if (context.io.stopped()) context.io.restart();
-  while (!context.ready && !context.timed_out && !context.aborted) context.io.run_one();
+  while (!context.ready && !context.timed_out && !context.aborted && !context.deadline_moved)
+    context.io.run_one();
   // A descriptor wait still pending completes later as a stale handler; nothing waits for it.
   if (!context.ready && entry != nullptr) entry->descriptor.cancel();
   context.deadline_ns = -1;
@@ -296,15 +299,20 @@ error_code wait_ready(thread_context& context, thread_context::registration* ent
   // Ready wins over a deadline or abort that came at the same moment: the caller retries.
   if (context.ready) return context.ready_ec;
   if (context.aborted) return boost::asio::error::operation_aborted;
+  if (context.deadline_moved) return {};  // as a spurious wake-up: the caller retries
   return error::timeout;
 }
 
 }  // namespace
 
+// src/selector.cpp: takes a closing descriptor out of every selector it is registered in.
+void drop_from_selectors(io_state& state) noexcept;
+
 struct waiter {
   thread_context* context;
   std::uint64_t id;
   waiter* next;
+  bool writes;  // the direction whose deadline applies
 };
 
 io_state::io_state(timeout_type mode) noexcept
@@ -364,6 +372,11 @@ std::size_t io_state::perform(wait_type w, attempt_fn attempt, error_code& ec,
   return run(w, timeout_ns_.load(std::memory_order_relaxed), attempt, ec, deadline_from_start);
 }
 
+std::size_t io_state::perform_within(wait_type w, timeout_type timeout, attempt_fn attempt,
+                                     error_code& ec) {
+  return run(w, timeout ? checked(*timeout).count() : -1, attempt, ec, false);
+}
+
 void io_state::wait(wait_type w, timeout_type timeout, error_code& ec) {
   short events = POLLIN;
   if (w == wait_type::wait_write) events = POLLOUT;
@@ -392,6 +405,13 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
     thread_slot* slot;
     ~leave_on_exit() { leave(slot); }
   } guard{slot};
+  // Go's rule: past the deadline a call fails even if its data is there, so that a peer
+  // that keeps data flowing cannot stretch an exchange past it.
+  if (const std::int64_t d = deadline_for(w).load(std::memory_order_relaxed);
+      d != no_deadline && now_ns() >= d) {
+    ec = error::timeout;
+    return 0;
+  }
   const std::uint64_t generation = cancel_generation_.load(std::memory_order_acquire);
   // One deadline for the whole call: retries after a spurious wake-up, a signal or a partial
   // transfer keep it.
@@ -403,7 +423,14 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
     if (back_off && timeout_ns < 0 && ec == no_readiness_event()) {
       // Nothing to wait for but time (see first_back_off_ns and back_off_cap_ns).
       ec = await(-1, w, now_ns() + sleep_ns, generation);
-      if (ec != error::timeout) break;  // aborted by cancel() or close()
+      if (ec == error::timeout) {
+        // The sleep ended, or the socket's deadline for this direction, which await() also
+        // waits for: only the latter ends the call.
+        const std::int64_t d = deadline_for(w).load(std::memory_order_relaxed);
+        if (d != no_deadline && now_ns() >= d) break;
+        ec = {};
+      }
+      if (ec) break;  // aborted by cancel() or close(); no error: the deadline moved, try again
       sleep_ns = std::min(sleep_ns * 2, back_off_cap_ns);
       continue;
     }
@@ -424,13 +451,15 @@ error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
   thread_context& context = this_thread_context();
   // A new id for every await, published before anything can be posted for it: a handler meant
   // for an earlier await, even one that ended before it waited, is ignored.
-  waiter self{&context, ++context.wait_id, nullptr};
+  waiter self{&context, ++context.wait_id, nullptr, w == wait_type::wait_write};
   {
     std::lock_guard<std::mutex> guard(lock());
     if (closed_.load() || cancel_generation_.load() != cancel_generation)
       return boost::asio::error::operation_aborted;
     self.next = waiters_;
     waiters_ = &self;
+    // Read once registered: a set_deadline() that this load misses sees this waiter instead.
+    deadline_ns = earliest_deadline(w, deadline_ns);
   }
   error_code ec;
   if (deadline_ns >= 0 && now_ns() >= deadline_ns) {
@@ -459,6 +488,37 @@ void io_state::abort_waiters() {
       if (context->wait_id == id) context->aborted = true;
     });
   }
+}
+
+std::int64_t io_state::earliest_deadline(wait_type w, std::int64_t call_deadline_ns) const noexcept {
+  std::int64_t d = deadline_for(w).load(std::memory_order_relaxed);
+  if (d == no_deadline) return call_deadline_ns;
+  d = std::max<std::int64_t>(d, 0);  // before the clock's epoch: already passed
+  return call_deadline_ns < 0 ? d : std::min(d, call_deadline_ns);
+}
+
+void io_state::set_deadline(wait_type w, std::int64_t deadline_ns) noexcept {
+  const bool writes = w == wait_type::wait_write;
+  std::lock_guard<std::mutex> guard(lock());
+  (writes ? write_deadline_ns_ : read_deadline_ns_).store(deadline_ns, std::memory_order_relaxed);
+  // As Go: a new deadline applies to the calls already waiting. Each recomputes its deadline
+  // and waits again, or fails at once if the new one has passed.
+  for (waiter* x = waiters_; x != nullptr; x = x->next) {
+    if (x->writes != writes || x->context->owner_thread.dead) continue;
+    boost::asio::post(x->context->io, [context = x->context, id = x->id] {
+      if (context->wait_id == id) context->deadline_moved = true;
+    });
+  }
+}
+
+void io_state::use(attempt_fn attempt, error_code& ec) {
+  thread_slot* const slot = enter(ec);
+  if (slot == nullptr) return;
+  struct leave_on_exit {
+    thread_slot* slot;
+    ~leave_on_exit() { leave(slot); }
+  } guard{slot};
+  attempt(ec);
 }
 
 void io_state::cancel() noexcept {
@@ -522,6 +582,7 @@ void io_state::shut(function_ref<void()> close_descriptor) noexcept {
       else context->drop_owner(*this);  // removes it from registered_in_
     }
   }
+  drop_from_selectors(*this);
   // A second closer waits here until the first has closed the descriptor.
   std::lock_guard<std::mutex> guard(lock());
   if (!descriptor_closed_) {

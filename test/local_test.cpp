@@ -323,6 +323,26 @@ BOOST_AUTO_TEST_CASE(stream_connect_waiting_for_a_full_backlog_ends_on_cancel_an
   }
 }
 
+BOOST_AUTO_TEST_CASE(stream_connect_waiting_for_a_full_backlog_ends_at_the_write_deadline) {
+  // The back-off sleeps also end at the socket's deadline, which ends the call; a deadline
+  // moved while it sleeps is taken up on the next try.
+  const temp_path path;
+  full_local_listener full(path);
+  sockmode::local::stream_socket late(asio::local::stream_protocol{});
+  late.setblocking(true);
+  late.set_write_deadline(std::chrono::steady_clock::now() + 10s);
+  std::thread mover([&] {
+    std::this_thread::sleep_for(100ms);
+    late.set_write_deadline(std::chrono::steady_clock::now() + 200ms);
+  });
+  error_code ec;
+  const auto took = test::elapsed([&] { ec = late.connect_ex(stream_endpoint(path.str())); });
+  mover.join();
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  BOOST_TEST(took.count() >= 0.25);
+  BOOST_TEST(took.count() < 5.0);
+}
+
 BOOST_AUTO_TEST_CASE(accept_survives_a_peer_bound_to_a_path_without_room_for_its_nul) {
   // Linux lets a client bind a 108-byte sun_path with no terminating NUL and then reports an
   // address longer than sockaddr_un; accept must neither throw nor leave the listener stuck.

@@ -9,8 +9,8 @@
 namespace sockmode {
 
 /// A listening socket whose `accept` follows its own mode (timeout: `error::timeout`,
-/// non-blocking: `would_block`). Mode members, `cancel` and the thread rules are as for
-/// basic_socket.
+/// non-blocking: `would_block`). Mode members, deadlines (`accept` and `wait(wait_read)` follow
+/// the read deadline), `cancel` and the thread rules are as for basic_socket.
 ///
 /// An accepted socket starts in `getdefaulttimeout()` if a default is set, otherwise in
 /// blocking mode, whatever the listener's mode and on every OS.

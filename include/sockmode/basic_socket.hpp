@@ -88,6 +88,24 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   //   setblocking(b): settimeout(b ? nullopt : 0s).
   //   getblocking(): gettimeout() != 0; true in timeout mode, as CPython.
   //   cancel(): calls waiting on this socket in any thread fail with operation_aborted.
+  //
+  // Absolute deadlines, Go's SetDeadline / SetReadDeadline / SetWriteDeadline, also from
+  // io_object (the acceptor has them too):
+  //   set_read_deadline(t): reads (recv, read_some, receive_from, accept, wait(wait_read) and
+  //     wait(wait_error)) end at `t` at the latest; set_write_deadline(t): writes (send,
+  //     write_some, sendall, send_to, connect, wait(wait_write)); set_deadline(t): both.
+  //     `std::nullopt` (or `time_point::max()`) clears it. Throw io_error(bad_descriptor) on
+  //     a closed socket.
+  //   read_deadline() / write_deadline(): the deadline, or nullopt.
+  // A call ends at the earlier of its mode's deadline (start + timeout) and the socket's
+  // deadline for its direction, with error::timeout, whatever the mode: a blocking call waits
+  // until the deadline at most; a non-blocking call still fails with would_block when it
+  // cannot complete and the deadline has not passed. Once the deadline has passed, every call
+  // in that direction fails with error::timeout before it tries, even if its data is there
+  // (as Go), so that a peer that keeps a trickle flowing cannot stretch an exchange past it.
+  // Setting a deadline from another thread reaches the calls already waiting in that
+  // direction: they wait for the new deadline, or fail at once if it has passed. bind,
+  // shutdown, the endpoint queries and the mode setters are not affected.
 
   /// Opens the socket if needed and binds it.
   void bind(const endpoint_type& endpoint);
@@ -338,7 +356,11 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   // the timeout: "recv 127.0.0.1:5000: timed out after 250 ms".
   [[noreturn]] void fail(const boost::system::error_code& ec, const char* op,
                          std::size_t bytes_transferred = 0) const {
-    fail(ec, op, bytes_transferred, gettimeout());
+    fail(ec, op, bytes_transferred, shown_timeout(gettimeout()));
+  }
+  // The timeout a timeout error names: none when a deadline may have been what ended the call.
+  timeout_type shown_timeout(timeout_type t) const noexcept {
+    return read_deadline() || write_deadline() ? std::nullopt : t;
   }
   [[noreturn]] void fail(const boost::system::error_code& ec, const char* op,
                          std::size_t bytes_transferred, timeout_type timeout) const;

@@ -15,6 +15,7 @@
 #include <sockmode/io_error.hpp>
 #include <sockmode/local.hpp>
 #include <sockmode/resolve.hpp>
+#include <sockmode/selector.hpp>
 #include <sockmode/socketpair.hpp>
 #include <sockmode/tcp.hpp>
 #include <sockmode/timeout_error.hpp>

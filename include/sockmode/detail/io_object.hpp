@@ -8,6 +8,9 @@
 #include <boost/system/error_code.hpp>
 
 #include <string>
+namespace sockmode {
+class selector;
+}  // namespace sockmode
 
 namespace sockmode::detail {
 
@@ -34,10 +37,18 @@ class SOCKMODE_API io_object {
   void setblocking(bool flag);
   bool getblocking() const noexcept;
 
+  void set_deadline(deadline_type t);
+  void set_read_deadline(deadline_type t);
+  void set_write_deadline(deadline_type t);
+  deadline_type read_deadline() const noexcept;
+  deadline_type write_deadline() const noexcept;
+
   void cancel();
   void cancel(boost::system::error_code& ec) noexcept;
 
  protected:
+  friend class sockmode::selector;  // registers state_'s descriptor
+
   io_object();
   io_object(io_object&& other) noexcept;
   io_object& operator=(io_object&& other) noexcept;

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -20,6 +21,7 @@ namespace sockmode::detail {
 struct waiter;
 struct thread_context;
 struct thread_slot;
+struct selector_core;
 
 // What the threads using one descriptor share: its mode, whether it may still be used, and
 // who is waiting on it. Heap-allocated by io_object, so its address is stable during calls.
@@ -36,6 +38,15 @@ class SOCKMODE_API io_state {
   void set_timeout(timeout_type t) noexcept;
   timeout_type timeout() const noexcept;
 
+  // Absolute deadlines (Go's SetReadDeadline / SetWriteDeadline), in steady_clock nanoseconds,
+  // for the calls that wait for `w`: wait_write is the write direction, the other wait types
+  // the read direction. Setting one reaches the calls waiting in that direction right now.
+  static constexpr std::int64_t no_deadline = std::numeric_limits<std::int64_t>::max();
+  void set_deadline(wait_type w, std::int64_t deadline_ns) noexcept;
+  std::int64_t deadline(wait_type w) const noexcept {
+    return deadline_for(w).load(std::memory_order_relaxed);
+  }
+
   // The descriptor that waits register; set once the socket is opened.
   void set_descriptor(int fd) noexcept;
   int descriptor() const noexcept { return fd_.load(std::memory_order_acquire); }
@@ -50,7 +61,9 @@ class SOCKMODE_API io_state {
   // block, waits as the mode says and tries again, under one deadline for the whole call.
   // The deadline is fixed at the first would-block, which for a single syscall is the start
   // of the call without reading the clock on the fast path; an attempt that may transfer a
-  // lot and then still wait (sendall) asks for `deadline_from_start`.
+  // lot and then still wait (sendall) asks for `deadline_from_start`. The socket's deadline
+  // for the direction caps it; once that has passed the call fails with error::timeout before
+  // it tries, so the fast path pays one relaxed load for it.
   std::size_t perform(wait_type w, attempt_fn attempt, boost::system::error_code& ec,
                       bool deadline_from_start = false);
 
@@ -68,6 +81,14 @@ class SOCKMODE_API io_state {
   static boost::system::error_code no_readiness_event() noexcept {
     return {EAGAIN, boost::system::generic_category()};
   }
+  // Runs `attempt` once inside a call (a concurrent shut() waits for it), without the mode or
+  // the deadlines: for calls that never wait (bind, shutdown, getsockname).
+  void use(attempt_fn attempt, boost::system::error_code& ec);
+
+  // As perform, but under `timeout` instead of the mode: selector::select() waits on its epoll
+  // descriptor this way.
+  std::size_t perform_within(wait_type w, timeout_type timeout, attempt_fn attempt,
+                             boost::system::error_code& ec);
 
   // Readiness only, for `timeout` instead of the mode (a select() on one descriptor).
   void wait(wait_type w, timeout_type timeout, boost::system::error_code& ec);
@@ -101,8 +122,14 @@ class SOCKMODE_API io_state {
   // A mutex from a fixed set shared by all sockets, so that fork() can hold them all and the
   // child never inherits one locked by a thread that did not survive.
   std::mutex& lock() const noexcept;
+  const std::atomic<std::int64_t>& deadline_for(wait_type w) const noexcept {
+    return w == wait_type::wait_write ? write_deadline_ns_ : read_deadline_ns_;
+  }
+  std::int64_t earliest_deadline(wait_type w, std::int64_t call_deadline_ns) const noexcept;
 
   std::atomic<std::int64_t> timeout_ns_;  // -1 blocking, 0 non-blocking, > 0 timeout
+  std::atomic<std::int64_t> read_deadline_ns_{no_deadline};
+  std::atomic<std::int64_t> write_deadline_ns_{no_deadline};
   std::atomic<int> fd_{-1};
   std::atomic<bool> closed_{false};
   std::atomic<const thread_slot*> owner_{nullptr};  // the first thread to enter a call
@@ -113,6 +140,10 @@ class SOCKMODE_API io_state {
   // src/io_state.cpp.
   std::vector<thread_context*> registered_in_;
   friend struct thread_context;
+  // Selectors this descriptor is registered in; guarded by the registry mutex in
+  // src/selector.cpp. shut() takes it out of them before the descriptor is closed.
+  std::vector<selector_core*> selected_in_;
+  friend struct selector_core;
 };
 
 }  // namespace sockmode::detail

@@ -14,6 +14,9 @@ namespace sockmode {
 /// A mode: `nullopt` is blocking, zero is non-blocking, a positive duration is timeout mode.
 using timeout_type = std::optional<std::chrono::nanoseconds>;
 
+/// An absolute deadline (Go's SetDeadline): `nullopt` is none.
+using deadline_type = std::optional<std::chrono::steady_clock::time_point>;
+
 namespace detail {
 
 // Half of the steady_clock range: `now() + t` cannot overflow for the next ~146 years of
