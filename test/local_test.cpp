@@ -26,23 +26,7 @@ using datagram_endpoint = asio::local::datagram_protocol::endpoint;
 
 namespace {
 
-// A socket path under /tmp unique to this process and call, removed before and after use.
-class temp_path {
- public:
-  temp_path() : path_(make()) { ::unlink(path_.c_str()); }
-  temp_path(const temp_path&) = delete;
-  temp_path& operator=(const temp_path&) = delete;
-  ~temp_path() { ::unlink(path_.c_str()); }
-  const std::string& str() const noexcept { return path_; }
-
- private:
-  static std::string make() {
-    static std::atomic<unsigned> counter{0};
-    return "/tmp/sockmode-local-test-" + std::to_string(::getpid()) + "-" +
-           std::to_string(counter.fetch_add(1)) + ".sock";
-  }
-  std::string path_;
-};
+using test::temp_path;
 
 struct local_pair {
   sockmode::local::stream_socket client;

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/address_v6.hpp>
 #include <boost/test/tools/detail/print_helper.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include <poll.h>
+#include <unistd.h>
 
 namespace test {
 
@@ -107,6 +109,24 @@ class full_listener {
  private:
   sockmode::tcp::acceptor listener_;
   std::vector<std::unique_ptr<sockmode::tcp::socket>> fillers_;
+};
+
+// A Unix socket path under /tmp unique to this process and call, removed before and after use.
+class temp_path {
+ public:
+  temp_path() : path_(make()) { ::unlink(path_.c_str()); }
+  temp_path(const temp_path&) = delete;
+  temp_path& operator=(const temp_path&) = delete;
+  ~temp_path() { ::unlink(path_.c_str()); }
+  const std::string& str() const noexcept { return path_; }
+
+ private:
+  static std::string make() {
+    static std::atomic<unsigned> counter{0};
+    return "/tmp/sockmode-test-" + std::to_string(::getpid()) + "-" +
+           std::to_string(counter.fetch_add(1)) + ".sock";
+  }
+  std::string path_;
 };
 
 // Restores the process-wide default timeout when a test ends.

@@ -35,24 +35,9 @@ inline void check_took(test::seconds took, std::chrono::milliseconds t = timeout
   BOOST_TEST(took.count() < expected + 2.5);
 }
 
-// A Unix socket path unique to this process and call, removed before and after use: CPython's
-// UnixSocketTestBase binds in a private temporary directory for the same reason.
-class temp_path {
- public:
-  temp_path() : path_(make()) { ::unlink(path_.c_str()); }
-  temp_path(const temp_path&) = delete;
-  temp_path& operator=(const temp_path&) = delete;
-  ~temp_path() { ::unlink(path_.c_str()); }
-  const std::string& str() const noexcept { return path_; }
-
- private:
-  static std::string make() {
-    static std::atomic<unsigned> counter{0};
-    return "/tmp/sockmode-conformance-" + std::to_string(::getpid()) + "-" +
-           std::to_string(counter.fetch_add(1)) + ".sock";
-  }
-  std::string path_;
-};
+// CPython's UnixSocketTestBase binds in a private temporary directory; test::temp_path gives
+// a path unique to this process and call for the same reason.
+using test::temp_path;
 
 // SIGALRM from setitimer, first after `first` and then every `every` (0: once), with a handler
 // installed without SA_RESTART, as CPython's signal.signal installs its handlers: every signal
