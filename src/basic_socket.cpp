@@ -92,9 +92,8 @@ basic_socket<Protocol> basic_socket<Protocol>::dup(error_code& ec) const {
   basic_socket copy;
   int copy_fd = -1;
   endpoint_type local;
-  // Never would-block; perform() is the guard against a concurrent close().
-  state_->perform(
-      wait_type::wait_read,
+  // Never waits, and no deadline applies; use() is the guard against a concurrent close().
+  state_->use(
       [&](error_code& e) -> std::size_t {
         // The protocol from the descriptor itself: a socket adopted from Asio or opened
         // through next_layer() has no protocol_.

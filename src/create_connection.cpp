@@ -88,6 +88,8 @@ tcp::socket connect_racing(const std::vector<tcp::endpoint>& order,
     bool finished = false;
     bool ended_itself = false;  // finished before the others were closed
   };
+  // A delay beyond the longest timeout is the same as never: no overflow in now() + delay.
+  const auto attempt_delay = std::min(options.attempt_delay, detail::max_timeout);
   std::mutex mutex;
   std::list<runner> runners;  // stable addresses for the threads
   std::size_t next = 0;
@@ -97,7 +99,7 @@ tcp::socket connect_racing(const std::vector<tcp::endpoint>& order,
   const auto start = [&] {
     runner& r = runners.emplace_back();
     r.endpoint = order[next++];
-    next_start = clock::now() + options.attempt_delay;
+    next_start = clock::now() + attempt_delay;
     r.socket.settimeout(until.remaining());
     try {
       r.thread = std::thread([&r, &mutex, &wake, &options] {
@@ -118,6 +120,23 @@ tcp::socket connect_racing(const std::vector<tcp::endpoint>& order,
   };
 
   runner* winner = nullptr;
+  // Closes every attempt but the winner (which wakes its connect at once) and joins every
+  // thread: on the way out of the loop, and on any exception (a thread is never left joinable).
+  const auto close_losers_and_join = [&] {
+    for (runner& r : runners) {
+      if (&r != winner) {
+        error_code ignored;
+        r.socket.close(ignored);
+      }
+    }
+    for (runner& r : runners) {
+      if (r.thread.joinable()) r.thread.join();
+    }
+  };
+  struct join_on_exit {
+    const decltype(close_losers_and_join)& f;
+    ~join_on_exit() { f(); }
+  } joiner{close_losers_and_join};
   bool timed_out = false;
   start();
   for (;;) {
@@ -163,15 +182,7 @@ tcp::socket connect_racing(const std::vector<tcp::endpoint>& order,
     std::lock_guard<std::mutex> guard(mutex);
     for (runner& r : runners) r.ended_itself = r.finished;
   }
-  for (runner& r : runners) {
-    if (&r != winner) {
-      error_code ignored;
-      r.socket.close(ignored);  // a connect still in progress fails at once
-    }
-  }
-  for (runner& r : runners) {
-    if (r.thread.joinable()) r.thread.join();
-  }
+  close_losers_and_join();
   for (runner& r : runners) {
     // An attempt cut short reports why: the deadline, or another attempt that won.
     error_code result = r.result;

@@ -203,6 +203,10 @@ thread_slot::~thread_slot() {
   all_slots.erase(std::remove(all_slots.begin(), all_slots.end(), this), all_slots.end());
 }
 
+// src/selector.cpp: its registry lock, held across fork() like the locks above.
+void lock_selectors_for_fork() noexcept;
+void unlock_selectors_after_fork() noexcept;
+
 namespace {
 
 thread_local thread_slot current_slot;
@@ -214,6 +218,7 @@ thread_local thread_slot current_slot;
 // also removing the parent's.
 extern "C" void sockmode_before_fork() {
   static_cast<void>(current_slot);  // made now: its constructor takes the registry mutex
+  lock_selectors_for_fork();  // every close() takes it (drop_from_selectors)
   for (std::mutex& m : socket_locks) m.lock();
   registry_mutex.lock();
   if (thread_context* context = current_slot.context.get()) context->drop_all();
@@ -222,6 +227,7 @@ extern "C" void sockmode_before_fork() {
 void unlock_after_fork() {
   registry_mutex.unlock();
   for (std::mutex& m : socket_locks) m.unlock();
+  unlock_selectors_after_fork();
 }
 
 extern "C" void sockmode_after_fork_in_parent() { unlock_after_fork(); }
@@ -406,9 +412,14 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
     ~leave_on_exit() { leave(slot); }
   } guard{slot};
   // Go's rule: past the deadline a call fails even if its data is there, so that a peer
-  // that keeps data flowing cannot stretch an exchange past it.
-  if (const std::int64_t d = deadline_for(w).load(std::memory_order_relaxed);
-      d != no_deadline && now_ns() >= d) {
+  // that keeps data flowing cannot stretch an exchange past it. Checked on entry and before
+  // every retry after a wait: a wake-up, or a deadline moved into the past by another thread,
+  // must not let the retry move data.
+  const auto deadline_passed = [&] {
+    const std::int64_t d = deadline_for(w).load(std::memory_order_relaxed);
+    return d != no_deadline && now_ns() >= d;
+  };
+  if (deadline_passed()) {
     ec = error::timeout;
     return 0;
   }
@@ -418,7 +429,11 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
   std::int64_t deadline_ns = deadline_from_start && timeout_ns > 0 ? now_ns() + timeout_ns : -1;
   std::size_t n = 0;
   std::int64_t sleep_ns = first_back_off_ns;
-  for (;;) {
+  for (bool retry = false;; retry = true) {
+    if (retry && deadline_passed()) {
+      ec = error::timeout;
+      break;
+    }
     n = attempt(ec);
     if (back_off && timeout_ns < 0 && ec == no_readiness_event()) {
       // Nothing to wait for but time (see first_back_off_ns and back_off_cap_ns).
@@ -426,8 +441,7 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
       if (ec == error::timeout) {
         // The sleep ended, or the socket's deadline for this direction, which await() also
         // waits for: only the latter ends the call.
-        const std::int64_t d = deadline_for(w).load(std::memory_order_relaxed);
-        if (d != no_deadline && now_ns() >= d) break;
+        if (deadline_passed()) break;
         ec = {};
       }
       if (ec) break;  // aborted by cancel() or close(); no error: the deadline moved, try again

@@ -53,7 +53,10 @@ error_code translate(int rc, int saved_errno) {
       return e::host_not_found;
     case EAI_SERVICE: return e::service_not_found;
     case EAI_SOCKTYPE: return e::socket_type_not_supported;
-    default: return {saved_errno, boost::system::system_category()};
+    default:
+      // EAI_SYSTEM names its cause in errno; anything else (or errno 0) is still a failure.
+      if (rc == EAI_SYSTEM && saved_errno != 0) return {saved_errno, boost::system::system_category()};
+      return e::no_recovery;
   }
 }
 

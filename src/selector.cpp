@@ -273,6 +273,9 @@ struct selector_core {
 
 void drop_from_selectors(io_state& state) noexcept { selector_core::drop(state); }
 
+void lock_selectors_for_fork() noexcept { selector_registry.lock(); }
+void unlock_selectors_after_fork() noexcept { selector_registry.unlock(); }
+
 }  // namespace sockmode::detail
 
 namespace sockmode {

@@ -346,6 +346,10 @@ BOOST_AUTO_TEST_CASE(bind_shutdown_and_endpoint_queries_ignore_passed_deadlines)
   BOOST_TEST(!ec);
   server.shutdown(sockmode::tcp::socket::shutdown_send, ec);
   BOOST_TEST(!ec);
+  // dup() neither reads nor writes: a passed deadline does not stop it.
+  sockmode::tcp::socket copy = server.dup(ec);
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST(copy.is_open());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
