@@ -387,7 +387,8 @@ void io_state::wait(wait_type w, timeout_type timeout, error_code& ec) {
   short events = POLLIN;
   if (w == wait_type::wait_write) events = POLLOUT;
   if (w == wait_type::wait_error) events = POLLPRI;
-  run(w, timeout ? checked(*timeout).count() : -1,
+  perform_within(
+      w, timeout,
       [&](error_code& e) -> std::size_t {
         pollfd p{fd_.load(std::memory_order_relaxed), events, 0};
         const int n = ::poll(&p, 1, 0);
@@ -396,7 +397,7 @@ void io_state::wait(wait_type w, timeout_type timeout, error_code& ec) {
         else e = {};
         return 0;
       },
-      ec, false);
+      ec);
 }
 
 std::size_t io_state::perform_with_back_off(wait_type w, attempt_fn attempt, error_code& ec) {
