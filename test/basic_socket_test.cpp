@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -929,6 +930,31 @@ BOOST_AUTO_TEST_CASE(ten_thousand_sockets_cost_no_descriptors_beyond_their_own) 
                                     << " descriptors beyond the sockets'");
   BOOST_TEST(extra >= 0);
   BOOST_TEST(extra <= 3 * threads + 8);  // 3 per waiting thread, plus the shared home context
+}
+
+// The wait backend's own descriptors: io_uring's one ring, or epoll's epoll, eventfd and
+// timerfd. SOCKMODE_WAIT_BACKEND=epoll (the *_epoll tests) forces the fallback.
+BOOST_AUTO_TEST_CASE(a_thread_that_waited_costs_one_descriptor_with_io_uring_three_with_epoll) {
+  const char* forced = std::getenv("SOCKMODE_WAIT_BACKEND");
+  auto [client, server] = connected_pair();
+  client.settimeout(1ms);
+  const int before = open_descriptors();
+  std::string backend;
+  int during = 0;
+  std::thread([&] {
+    char byte = 0;
+    error_code ec;
+    client.recv(buffer(&byte, 1), ec);  // times out: this thread's wait context now exists
+    BOOST_TEST((ec == sockmode::error::timeout));
+    backend = sockmode::detail::io_state::wait_backend_name();
+    during = open_descriptors();
+  }).join();
+  BOOST_TEST_MESSAGE("wait backend: " << backend << ", " << during - before
+                                      << " descriptors for a thread that waited");
+  if (forced != nullptr && std::string(forced) == "epoll") BOOST_TEST(backend == "epoll");
+  BOOST_TEST((backend == "io_uring" || backend == "epoll"));
+  BOOST_TEST(during - before == (backend == "io_uring" ? 1 : 3));
+  BOOST_TEST(open_descriptors() == before);  // released when the thread exited
 }
 
 BOOST_AUTO_TEST_SUITE_END()

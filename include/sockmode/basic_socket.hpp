@@ -133,15 +133,14 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
     const detail::iovecs iov = detail::to_iovecs<boost::asio::mutable_buffer>(buffers);
-    return state_->perform(
-        wait_type::wait_read,
-        [&](boost::system::error_code& e) -> std::size_t {
-          if (iov.bytes == 0) return e = {}, 0;  // never waits, as CPython's recv(0)
-          const std::size_t n = detail::receive(fd(), iov, nullptr, nullptr, e);
-          if (!e && n == 0 && is_stream) e = boost::asio::error::eof;
-          return n;
-        },
-        ec);
+    const auto attempt = [&](boost::system::error_code& e) -> std::size_t {
+      if (iov.bytes == 0) return e = {}, 0;  // never waits, as CPython's recv(0)
+      const std::size_t n = detail::receive(fd(), iov, nullptr, nullptr, e);
+      if (!e && n == 0 && is_stream) e = boost::asio::error::eof;
+      return n;
+    };
+    if constexpr (is_stream) return state_->perform_read(iov, attempt, ec);
+    return state_->perform(wait_type::wait_read, attempt, ec);
   }
 
   /// Asio's SyncWriteStream: writes at least one byte.
