@@ -6,6 +6,7 @@
 #include "wait_backend.hpp"
 
 #include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <linux/membarrier.h>
 #include <poll.h>
@@ -42,7 +43,14 @@ std::atomic<unsigned> fork_generation{0};
 // a cache miss, when a socket closes and when a thread exits; never on the wait fast path.
 std::mutex registry_mutex;
 // Never destroyed: a socket in static storage may be closed after this file's statics are gone.
-std::vector<thread_slot*>& all_slots = *new std::vector<thread_slot*>;  // guarded by registry_mutex
+// The slots of the threads alive (in a fork child: of the forking thread and the threads made
+// since), and the slots of threads that have exited, for new threads to take. Slots are never
+// freed, so a socket may keep a pointer to its owner's slot whatever became of the thread.
+std::vector<thread_slot*>& all_slots = *new std::vector<thread_slot*>;   // guarded by registry_mutex
+std::vector<thread_slot*>& free_slots = *new std::vector<thread_slot*>;  // guarded by registry_mutex
+// In a fork child: threads of the parent that did not survive may have left their calls
+// counted in a socket's others_in_use_, so close() asks the live threads' slots instead.
+bool in_fork_child = false;  // written with registry_mutex held, before any other thread exists
 
 constexpr std::size_t lock_count = 16;
 std::mutex socket_locks[lock_count];
@@ -92,29 +100,37 @@ wait_backend* make_backend() {
   if (uring_wanted()) {
     int error = 0;
     if (wait_backend* b = sockmode_make_uring_backend(&error)) return b;
+    if (error == EMFILE || error == ENFILE || error == ENOMEM) {
+      // Out of descriptors or memory, not refused: epoll would fail the same way.
+      throw boost::system::system_error(error_code(error, boost::system::system_category()),
+                                        "io_uring_setup");
+    }
     uring_refused.store(true, std::memory_order_relaxed);
   }
 #endif
   return make_epoll_backend();
 }
 
-// What sockmode keeps per thread. Which socket, if any, the thread is inside a call on: a
-// thread is inside at most one call at a time, so one slot per thread tells close() whether
-// the descriptor is still in use, and entering a call costs one store instead of a shared
-// counter's two atomic read-modify-writes. And the thread's wait context, made by its first
-// wait, so that threads that never wait cost no descriptors.
+// What sockmode keeps per thread. Which socket, if any, the thread is inside a call on (a
+// thread is inside at most one call at a time), and its wait context, made by its first wait
+// so that threads that never wait cost no descriptors.
+//
+// Whether a socket is still in use is two questions for close(), each O(1): is its owner (the
+// first thread to use it) inside a call on it, which the owner publishes with one plain store
+// in its slot, and how many other threads are, a counter in the socket that only they pay for.
 struct thread_slot {
-  thread_slot() {
-    std::lock_guard<std::mutex> registry(registry_mutex);
-    all_slots.push_back(this);
-  }
-  thread_slot(const thread_slot&) = delete;
-  thread_slot& operator=(const thread_slot&) = delete;
-  ~thread_slot();
-
   std::atomic<const io_state*> in_use{nullptr};
+  bool counted = false;  // the call in progress is in its socket's others_in_use_
+  bool dead = false;     // in a fork child: a thread that did not survive the fork
   std::unique_ptr<thread_context> context;
-  bool dead = false;  // in a fork child: a thread that did not survive the fork
+};
+
+// A thread waiting on a socket, in the socket's list of waiters (io_state::waiters_).
+struct waiter {
+  thread_context* context;
+  std::uint64_t id;
+  waiter* next;
+  bool writes;  // the direction whose deadline applies
 };
 
 // The wait backend a thread waits with (src/wait_backend.hpp): one per thread, not per
@@ -204,13 +220,34 @@ struct thread_context {
   // The wait in progress, or the last one. Signals carry the id of the wait they are meant
   // for, so one that arrives late is recognised and ignored.
   std::uint64_t wait_id = 0;
+  // This thread's entry in the waiters of the socket it waits on. Here rather than on its
+  // stack: a fork child may still walk a list that holds a thread that did not survive the
+  // fork, whose stack the child's new threads may reuse.
+  waiter self{};
 };
 
-thread_slot::~thread_slot() {
-  context.reset();  // drops its registrations first
-  std::lock_guard<std::mutex> registry(registry_mutex);
-  all_slots.erase(std::remove(all_slots.begin(), all_slots.end(), this), all_slots.end());
-}
+// A thread's slot, taken when the thread first uses sockmode and given back when it exits.
+struct slot_holder {
+  slot_holder() {
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    if (free_slots.empty()) {
+      slot = new thread_slot;
+    } else {
+      slot = free_slots.back();
+      free_slots.pop_back();
+    }
+    all_slots.push_back(slot);
+  }
+  slot_holder(const slot_holder&) = delete;
+  slot_holder& operator=(const slot_holder&) = delete;
+  ~slot_holder() {
+    slot->context.reset();  // drops its registrations first
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    all_slots.erase(std::remove(all_slots.begin(), all_slots.end(), slot), all_slots.end());
+    free_slots.push_back(slot);
+  }
+  thread_slot* slot;
+};
 
 // src/selector.cpp: its registry lock, held across fork() like the locks above.
 void lock_selectors_for_fork() noexcept;
@@ -218,7 +255,9 @@ void unlock_selectors_after_fork() noexcept;
 
 namespace {
 
-thread_local thread_slot current_slot;
+thread_local slot_holder current_holder;
+
+thread_slot& current_slot() noexcept { return *current_holder.slot; }
 
 // fork() with every socket lock and the registry held, so the child inherits none of them
 // locked by a thread that does not exist there. The forking thread also drops its
@@ -226,11 +265,11 @@ thread_local thread_slot current_slot;
 // until notify_fork, and could neither re-register a registration nor deregister one without
 // also removing the parent's.
 extern "C" void sockmode_before_fork() {
-  static_cast<void>(current_slot);  // made now: its constructor takes the registry mutex
+  static_cast<void>(current_slot());  // taken now: taking it takes the registry mutex
   lock_selectors_for_fork();  // every close() takes it (drop_from_selectors)
   for (std::mutex& m : socket_locks) m.lock();
   registry_mutex.lock();
-  if (thread_context* context = current_slot.context.get()) context->drop_all();
+  if (thread_context* context = current_slot().context.get()) context->drop_all();
 }
 
 void unlock_after_fork() {
@@ -243,19 +282,22 @@ extern "C" void sockmode_after_fork_in_parent() { unlock_after_fork(); }
 
 extern "C" void sockmode_after_fork_in_child() {
   if (fast_owner_entry) register_heavy_fence();  // idempotent; in case it is not inherited
-  // The other threads' contexts are memory without a thread, and their epoll instances are
-  // the parent's: never touch them again.
+  // The other threads' contexts are memory without a thread, and their epoll or io_uring
+  // instances are the parent's: never touch them again. Their slots stay allocated, marked
+  // dead, and are never handed out again.
   for (thread_slot* slot : all_slots) {
-    if (slot != &current_slot) slot->dead = true;
+    if (slot != &current_slot()) slot->dead = true;
   }
+  all_slots.assign(1, &current_slot());
+  in_fork_child = true;
   fork_generation.fetch_add(1, std::memory_order_relaxed);
   unlock_after_fork();
 }
 
 thread_context& this_thread_context() {
-  std::unique_ptr<thread_context>& context = current_slot.context;
+  std::unique_ptr<thread_context>& context = current_slot().context;
   if (!context) {
-    context = std::make_unique<thread_context>(current_slot);
+    context = std::make_unique<thread_context>(current_slot());
   } else if (const unsigned gen = fork_generation.load(std::memory_order_relaxed);
              context->fork_gen != gen) {
     // A new backend for the child, once the old one has let go of the parent's instance;
@@ -308,12 +350,6 @@ wait_backend::direction direction_of(io_state::wait_type w) noexcept {
 // src/selector.cpp: takes a closing descriptor out of every selector it is registered in.
 void drop_from_selectors(io_state& state) noexcept;
 
-struct waiter {
-  thread_context* context;
-  std::uint64_t id;
-  waiter* next;
-  bool writes;  // the direction whose deadline applies
-};
 
 io_state::io_state(timeout_type mode) noexcept
     : timeout_ns_(mode ? mode->count() : -1) {
@@ -339,17 +375,20 @@ void io_state::set_descriptor(int fd) noexcept { fd_.store(fd, std::memory_order
 
 thread_slot* io_state::enter(error_code& ec) noexcept {
   if (!closed_.load(std::memory_order_relaxed)) {
-    thread_slot* slot = &current_slot;
+    thread_slot* slot = &current_slot();
     // Either shut() sees our slot, or we see closed_. The socket's owner (the first thread to
     // use it) publishes with a plain store, and shut() from any other thread pays for it with
     // membarrier(); every other thread uses a full fence here.
     const thread_slot* owner = owner_.load(std::memory_order_relaxed);
     if (owner == slot && fast_owner_entry) {
+      slot->counted = false;
       slot->in_use.store(this, std::memory_order_relaxed);
       std::atomic_signal_fence(std::memory_order_seq_cst);
     } else {
       if (owner == nullptr) owner_.compare_exchange_strong(owner, slot);
-      slot->in_use.store(this);
+      slot->counted = true;
+      slot->in_use.store(this, std::memory_order_relaxed);  // for a fork child's close()
+      others_in_use_.fetch_add(1);                            // a full barrier, as the store was
     }
     if (!closed_.load()) {
       if (fd_.load(std::memory_order_acquire) >= 0) return slot;
@@ -364,6 +403,10 @@ thread_slot* io_state::enter(error_code& ec) noexcept {
 }
 
 void io_state::leave(thread_slot* slot) noexcept {
+  if (slot->counted) {
+    slot->in_use.load(std::memory_order_relaxed)->others_in_use_.fetch_sub(
+        1, std::memory_order_release);
+  }
   slot->in_use.store(nullptr, std::memory_order_release);
 }
 
@@ -438,7 +481,11 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
   // that way costs one syscall all the same (the submission completes at once).
   bool submit = false;
   if (read != nullptr && timeout_ns != 0) {
-    submit = this_thread_context().backend->submits_reads();
+    try {
+      submit = this_thread_context().backend->submits_reads();
+    } catch (const boost::system::system_error&) {
+      // No wait context (no descriptor left for it): a read that waits reports it from await().
+    }
     if (!submit) read = nullptr;
   }
   bool try_first = !submit || !reads_drained_.load(std::memory_order_relaxed);
@@ -504,10 +551,17 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
 error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
                            std::uint64_t cancel_generation, const iovecs* read,
                            std::size_t* bytes_read) {
-  thread_context& context = this_thread_context();
+  thread_context* made = nullptr;
+  try {
+    made = &this_thread_context();
+  } catch (const boost::system::system_error& e) {
+    return e.code();  // the thread's first wait, and no descriptor left for its context (EMFILE)
+  }
+  thread_context& context = *made;
   // A new id for every await, published before anything can be signalled for it: a signal
   // meant for an earlier await, even one that ended before it waited, is ignored.
-  waiter self{&context, ++context.wait_id, nullptr, w == wait_type::wait_write};
+  waiter& self = context.self;
+  self = {&context, ++context.wait_id, nullptr, w == wait_type::wait_write};
   {
     std::lock_guard<std::mutex> guard(lock());
     if (closed_.load() || cancel_generation_.load() != cancel_generation)
@@ -607,10 +661,25 @@ void io_state::open(function_ref<void(error_code&)> open_descriptor, error_code&
   if (fd_.load(std::memory_order_relaxed) < 0) open_descriptor(ec);
 }
 
+bool io_state::in_use_by_any_thread() const noexcept {
+  std::lock_guard<std::mutex> registry(registry_mutex);  // a fork child's flag, dead slots
+  if (in_fork_child) {
+    // Counts left by threads that did not survive the fork cannot be trusted here: ask each
+    // live thread instead (rarely many, in a child).
+    for (const thread_slot* slot : all_slots) {
+      if (slot->in_use.load() == this) return true;
+    }
+    return false;
+  }
+  const thread_slot* owner = owner_.load();
+  if (owner != nullptr && !owner->dead && owner->in_use.load() == this) return true;
+  return others_in_use_.load() != 0;
+}
+
 void io_state::shut(function_ref<void()> close_descriptor) noexcept {
   closed_.store(true);
   const thread_slot* owner = owner_.load();
-  if (owner != nullptr && owner != &current_slot && fast_owner_entry) {
+  if (owner != nullptr && owner != &current_slot() && fast_owner_entry) {
     // The owner's slot store may still sit in its CPU's store buffer, and its load of closed_
     // may already have happened: a barrier on every CPU running this process settles both.
     heavy_fence();
@@ -623,14 +692,7 @@ void io_state::shut(function_ref<void()> close_descriptor) noexcept {
   // Until every thread has left its call on this socket: those in a syscall leave within
   // microseconds, and waiting ones as soon as their abort is handled.
   for (int round = 0;; ++round) {
-    bool in_use = false;
-    {
-      std::lock_guard<std::mutex> registry(registry_mutex);
-      for (const thread_slot* slot : all_slots) {
-        if (!slot->dead && slot->in_use.load() == this) in_use = true;
-      }
-    }
-    if (!in_use) break;
+    if (!in_use_by_any_thread()) break;
     if (round < 16) std::this_thread::yield();
     else std::this_thread::sleep_for(std::chrono::microseconds(50));
   }

@@ -135,6 +135,8 @@ class SOCKMODE_API io_state {
                                   const iovecs* read = nullptr,
                                   std::size_t* bytes_read = nullptr);
   void abort_waiters();  // with lock() held
+  // Whether any thread is inside a call on this socket (shut() waits until none is).
+  bool in_use_by_any_thread() const noexcept;
   // A mutex from a fixed set shared by all sockets, so that fork() can hold them all and the
   // child never inherits one locked by a thread that did not survive.
   std::mutex& lock() const noexcept;
@@ -151,6 +153,8 @@ class SOCKMODE_API io_state {
   // The last read drained the socket: the next one waits before it tries (perform_read).
   std::atomic<bool> reads_drained_{false};
   std::atomic<const thread_slot*> owner_{nullptr};  // the first thread to enter a call
+  // Threads other than the owner inside a call on this socket right now.
+  mutable std::atomic<unsigned> others_in_use_{0};
   std::atomic<std::uint64_t> cancel_generation_{0};
   waiter* waiters_ = nullptr;          // guarded by lock()
   bool descriptor_closed_ = false;     // guarded by lock()
