@@ -535,6 +535,21 @@ BOOST_DATA_TEST_CASE(sendall_in_non_blocking_mode_sends_what_fits_then_would_blo
   BOOST_TEST(drain(server) == sent);
 }
 
+// Found by test/model: sockmode answered would_block after the first partial send without
+// asking the kernel again, where CPython's next send reports the peer's RST.
+BOOST_DATA_TEST_CASE(sendall_in_non_blocking_mode_to_a_closed_peer_reports_the_kernel_error,
+                     loopbacks, address) {
+  auto [client, server] = connected_pair(address);
+  server.close();  // nothing unread: a FIN now, and an RST for the first byte that arrives
+  client.setblocking(false);
+  std::vector<char> big(64u << 20, 'c');
+  error_code ec;
+  const std::size_t sent = client.sendall(buffer(big), ec);
+  BOOST_TEST((ec == asio_error::broken_pipe || ec == asio_error::connection_reset),
+             ec.message());
+  BOOST_TEST(sent < big.size());
+}
+
 BOOST_DATA_TEST_CASE(send_to_a_reset_peer_fails_with_the_kernel_error, loopbacks, address) {
   auto [client, server] = connected_pair(address);
   server.next_layer().set_option(boost::asio::socket_base::linger(true, 0));
