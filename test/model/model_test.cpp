@@ -328,8 +328,8 @@ bool compare(const step& st, outcome sm, outcome py, waivers& waived) {
     drop_mode();
     ++rules_applied["largest timeout: 5e9 s valid in CPython only"];
   }
-  // README "zero-length send/sendall with no room": while the send buffer is full or the
-  // socket is still connecting, CPython's timeout mode polls for room first and times out,
+  // README "zero-length send/sendall while the send buffer is full or the socket is still
+  // connecting": CPython's timeout mode polls for room first and times out,
   // and on a connecting socket the kernel says EAGAIN (BlockingIOError); sockmode returns 0
   // at once in every mode.
   if ((op == "send" || op == "sendall") && w.at(2) == "0" && st.no_room &&
@@ -338,9 +338,9 @@ bool compare(const step& st, outcome sm, outcome py, waivers& waived) {
     py = sm;
     ++rules_applied["zero-length send with no room: 0 at once"];
   }
-  // README "connect refused in timeout mode": CPython takes the error with SO_ERROR and
-  // leaves the socket at end of stream; sockmode's socket is as after a refused blocking
-  // connect (in either), so recv fails with ENOTCONN.
+  // README "the socket after connect in timeout mode": after a refusal CPython has taken the
+  // error with SO_ERROR and left the socket at end of stream; sockmode's socket is as after
+  // a refused blocking connect (in either), so recv fails with ENOTCONN.
   if (s >= 0 && waived.refused_in_timeout_mode[s] && (op == "recv" || op == "recv_into") &&
       sm.kind == "err:ENOTCONN" && py.kind == "ok" && py.get("n") == "0") {
     py.kind = sm.kind;
@@ -360,7 +360,8 @@ bool compare(const step& st, outcome sm, outcome py, waivers& waived) {
     waived.connected_in_timeout_mode[s] = false;
   }
   const bool timeout_mode = py.get("mode") != "none" && py.get("mode") != "0";
-  // README "connect after shutdown of an unconnected socket": the shutdown leaves the socket
+  // README "connect in timeout mode after shutdown() of the unconnected socket": the shutdown
+  // leaves the socket
   // reporting POLLHUP, so CPython's timeout-mode connect stops waiting at once and reports
   // success while the handshake is still in progress; sockmode waits for it.
   if (op == "shutdown" && s >= 0 && sm.kind == "err:ENOTCONN" && py.kind == sm.kind)

@@ -79,7 +79,8 @@ class generator {
     bool uncertain = false;  // since the last drain
     bool shut_rd = false, shut_wr = false;
     // Connected in timeout mode: CPython's next connect() reports what became of the
-    // handshake (README, "connect in timeout mode"), so only a healthy one is tried again.
+    // handshake (README, "the socket after connect in timeout mode"), so only a healthy
+    // connection is tried again.
     bool timeout_connected = false;
   };
 
@@ -238,7 +239,8 @@ class generator {
             m.state = st::refused_pending;
           } else {
             // In timeout mode CPython leaves the socket as SO_ERROR found it, and its next
-            // connect fails with ECONNABORTED (README, "connect refused in timeout mode").
+            // connect fails with ECONNABORTED (README, "the socket after connect in timeout
+            // mode").
             m.state = m.mode == cat::blocking ? st::refused : st::broken;
             m.shut_rd = m.shut_wr = false;  // the kernel's disconnect clears them
           }
