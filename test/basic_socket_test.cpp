@@ -661,6 +661,29 @@ BOOST_DATA_TEST_CASE(non_blocking_connect_to_a_full_queue_is_still_in_progress,
   BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::already_started));
 }
 
+// Found while building test/model: on a blocking descriptor the kernel waits for a handshake
+// an earlier call began, and so does CPython's blocking connect; sockmode's failed with
+// EALREADY at once. Timeout and non-blocking modes get EALREADY at once in both.
+BOOST_DATA_TEST_CASE(blocking_connect_waits_for_a_handshake_already_in_progress,
+                     loopbacks, address) {
+  full_listener full(address);
+  sockmode::tcp::socket s;
+  s.setblocking(false);
+  BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::would_block));
+  s.settimeout(200ms);
+  BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::already_started));
+  s.setblocking(true);
+  error_code ec;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(200ms);
+    s.cancel();
+  });
+  const seconds took = elapsed([&] { ec = s.connect_ex(full.endpoint()); });
+  canceller.join();
+  BOOST_TEST((ec == asio_error::operation_aborted), ec.message());
+  BOOST_TEST(took.count() >= 0.15);
+}
+
 BOOST_DATA_TEST_CASE(blocking_connect_succeeds_and_both_ends_see_each_other, loopbacks, address) {
   sockmode::tcp::acceptor listener(loopback(address));
   sockmode::tcp::socket s;
