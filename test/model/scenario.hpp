@@ -254,8 +254,8 @@ class generator {
       case st::broken:
         return;
       case st::connecting:
-        // Another connect while SYN-SENT: EALREADY at once, except on CPython's blocking
-        // descriptor, where the kernel waits for the handshake.
+        // Another connect while SYN-SENT: EALREADY at once, except in blocking mode, which
+        // waits for the handshake (both), and the full queue never completes it.
         if (m.mode == cat::blocking) return;
         emit(actor::driver, op + slot(s) + " " + target);
         return;
