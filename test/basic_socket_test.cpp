@@ -536,6 +536,21 @@ BOOST_DATA_TEST_CASE(sendall_in_non_blocking_mode_sends_what_fits_then_would_blo
   BOOST_TEST(drain(server) == sent);
 }
 
+// Found by test/model: sockmode answered would_block after the first partial send without
+// asking the kernel again, where CPython's next send reports the peer's RST.
+BOOST_DATA_TEST_CASE(sendall_in_non_blocking_mode_to_a_closed_peer_reports_the_kernel_error,
+                     loopbacks, address) {
+  auto [client, server] = connected_pair(address);
+  server.close();  // nothing unread: a FIN now, and an RST for the first byte that arrives
+  client.setblocking(false);
+  std::vector<char> big(64u << 20, 'c');
+  error_code ec;
+  const std::size_t sent = client.sendall(buffer(big), ec);
+  BOOST_TEST((ec == asio_error::broken_pipe || ec == asio_error::connection_reset),
+             ec.message());
+  BOOST_TEST(sent < big.size());
+}
+
 BOOST_DATA_TEST_CASE(send_to_a_reset_peer_fails_with_the_kernel_error, loopbacks, address) {
   auto [client, server] = connected_pair(address);
   server.next_layer().set_option(boost::asio::socket_base::linger(true, 0));
@@ -645,6 +660,29 @@ BOOST_DATA_TEST_CASE(non_blocking_connect_to_a_full_queue_is_still_in_progress,
   s.wait(wait_type::wait_write, 200ms, ec);
   BOOST_TEST((ec == sockmode::error::timeout));
   BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::already_started));
+}
+
+// Found while building test/model: on a blocking descriptor the kernel waits for a handshake
+// an earlier call began, and so does CPython's blocking connect; sockmode's failed with
+// EALREADY at once. Timeout and non-blocking modes get EALREADY at once in both.
+BOOST_DATA_TEST_CASE(blocking_connect_waits_for_a_handshake_already_in_progress,
+                     loopbacks, address) {
+  full_listener full(address);
+  sockmode::tcp::socket s;
+  s.setblocking(false);
+  BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::would_block));
+  s.settimeout(200ms);
+  BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::already_started));
+  s.setblocking(true);
+  error_code ec;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(200ms);
+    s.cancel();
+  });
+  const seconds took = elapsed([&] { ec = s.connect_ex(full.endpoint()); });
+  canceller.join();
+  BOOST_TEST((ec == asio_error::operation_aborted), ec.message());
+  BOOST_TEST(took.count() >= 0.15);
 }
 
 BOOST_DATA_TEST_CASE(blocking_connect_succeeds_and_both_ends_see_each_other, loopbacks, address) {
