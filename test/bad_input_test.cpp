@@ -289,6 +289,29 @@ BOOST_DATA_TEST_CASE(an_endpoint_of_the_other_family_fails_with_the_kernels_erro
   }
 }
 
+BOOST_AUTO_TEST_CASE(zero_length_buffers_return_zero_at_once_in_every_mode) {
+  auto pair = sockmode::socketpair();
+  auto& a = pair.first;
+  auto& b = pair.second;
+  for (const timeout_type mode : {timeout_type(), timeout_type(0s), timeout_type(5s)}) {
+    a.settimeout(mode);
+    const auto took = test::elapsed([&] {
+      BOOST_TEST(a.recv(asio::buffer(byte, 0)) == 0u);
+      BOOST_TEST(a.read_some(std::vector<asio::mutable_buffer>{}) == 0u);
+      BOOST_TEST(a.send(asio::buffer(byte, 0)) == 0u);
+      BOOST_TEST(a.sendall(std::vector<asio::const_buffer>(3)) == 0u);
+    });
+    BOOST_TEST(took.count() < 1.0);  // blocking mode would otherwise wait for ever
+  }
+  // More zero-length buffers than one syscall takes, then a real one: the data is read.
+  b.sendall(asio::buffer("y", 1));
+  std::vector<asio::mutable_buffer> shape(100);
+  shape.push_back(asio::buffer(byte));
+  a.settimeout(0s);
+  BOOST_TEST(a.recv(shape) == 1u);
+  BOOST_TEST(byte[0] == 'y');
+}
+
 BOOST_AUTO_TEST_CASE(selector_masks_that_name_nothing_and_registering_twice_are_errors) {
   auto pair = sockmode::socketpair();
   auto& a = pair.first;
