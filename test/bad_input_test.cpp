@@ -312,6 +312,19 @@ BOOST_AUTO_TEST_CASE(zero_length_buffers_return_zero_at_once_in_every_mode) {
   BOOST_TEST(byte[0] == 'y');
 }
 
+BOOST_AUTO_TEST_CASE(a_non_blocking_sendall_of_more_buffers_than_one_syscall_takes_sends_them_all) {
+  auto pair = sockmode::socketpair();
+  auto& a = pair.first;
+  auto& b = pair.second;
+  a.settimeout(0s);
+  const std::string text(200, 'z');
+  std::vector<asio::const_buffer> pieces;
+  for (char& c : const_cast<std::string&>(text)) pieces.push_back(asio::buffer(&c, 1));
+  error_code ec;
+  BOOST_TEST(a.sendall(pieces, ec) == 200u);  // there is room for all of it
+  BOOST_TEST(!ec);
+}
+
 BOOST_AUTO_TEST_CASE(selector_masks_that_name_nothing_and_registering_twice_are_errors) {
   auto pair = sockmode::socketpair();
   auto& a = pair.first;

@@ -212,16 +212,18 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     std::size_t sent = 0;
     state_->perform(wait_type::wait_write,
                     [&](boost::system::error_code& e) -> std::size_t {
-                      const std::size_t n = detail::send(
-                          fd(),
-                          detail::to_iovecs<boost::asio::const_buffer>(rest), nullptr, 0, e);
-                      if (total == 0 && is_stream) empty_send_never_waits(e);
-                      sent += n;
-                      if (!e && sent < total) {
+                      for (;;) {
+                        const detail::iovecs iov =
+                            detail::to_iovecs<boost::asio::const_buffer>(rest);
+                        const std::size_t n = detail::send(fd(), iov, nullptr, 0, e);
+                        if (total == 0 && is_stream) empty_send_never_waits(e);
+                        sent += n;
+                        if (e || sent >= total) return sent;
                         drop_front(rest, n);
-                        e = boost::asio::error::would_block;  // wait for room, same deadline
+                        // Took all it was offered (more buffers than one call takes): go on
+                        // at once. Took less: wait for room, under the same deadline.
+                        if (n < iov.bytes) return e = boost::asio::error::would_block, sent;
                       }
-                      return sent;
                     },
                     ec, /*deadline_from_start=*/true);
     return sent;
