@@ -325,6 +325,23 @@ BOOST_AUTO_TEST_CASE(a_non_blocking_sendall_of_more_buffers_than_one_syscall_tak
   BOOST_TEST(!ec);
 }
 
+BOOST_AUTO_TEST_CASE(a_datagram_of_more_buffers_than_one_syscall_takes_is_refused_whole_with_message_size) {
+  auto pair = sockmode::socketpair(asio::local::datagram_protocol());
+  auto& a = pair.first;
+  auto& b = pair.second;
+  std::string text(65, 'd');
+  std::vector<asio::const_buffer> pieces;
+  for (char& c : text) pieces.push_back(asio::buffer(&c, 1));
+  BOOST_TEST(fails_with([&] { a.send(pieces); }, asio::error::message_size, "send: Message too long"));
+  BOOST_TEST(fails_with([&] { a.sendall(pieces); }, asio::error::message_size, "sendall"));
+  b.settimeout(0s);
+  error_code ec;
+  b.recv(asio::buffer(byte), ec);
+  BOOST_TEST(ec == asio::error::would_block);  // nothing was sent, not even a part
+  pieces.pop_back();
+  BOOST_TEST(a.send(pieces) == 64u);  // 64 is fine
+}
+
 BOOST_AUTO_TEST_CASE(selector_masks_that_name_nothing_and_registering_twice_are_errors) {
   auto pair = sockmode::socketpair();
   auto& a = pair.first;

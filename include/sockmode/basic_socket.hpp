@@ -144,7 +144,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
         ec);
   }
 
-  /// Asio's SyncWriteStream: writes at least one byte.
+  /// Asio's SyncWriteStream: writes at least one byte. One call takes at most 64 non-empty
+  /// buffers; on a datagram socket, which must send a message whole, more fail with
+  /// `message_size` and send nothing (so do `send`, `sendall` and `send_to`). A datagram
+  /// receive fills at most the first 64 non-empty buffers.
   template <class ConstBufferSequence>
   std::size_t write_some(const ConstBufferSequence& buffers) {
     boost::system::error_code ec;
@@ -158,6 +161,7 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     return state_->perform(
         wait_type::wait_write,
         [&](boost::system::error_code& e) -> std::size_t {
+          if (!is_stream && iov.truncated) return e = boost::asio::error::message_size, 0;
           const std::size_t n = detail::send(fd(), iov, nullptr, 0, e);
           if (iov.bytes == 0 && is_stream) empty_send_never_waits(e);
           return n;
@@ -215,6 +219,8 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
                       for (;;) {
                         const detail::iovecs iov =
                             detail::to_iovecs<boost::asio::const_buffer>(rest);
+                        if (!is_stream && iov.truncated)
+                          return e = boost::asio::error::message_size, sent;
                         const std::size_t n = detail::send(fd(), iov, nullptr, 0, e);
                         if (total == 0 && is_stream) empty_send_never_waits(e);
                         sent += n;
@@ -243,7 +249,8 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     const detail::iovecs iov = detail::to_iovecs<boost::asio::const_buffer>(buffers);
     return state_->perform(
         wait_type::wait_write,
-        [&](boost::system::error_code& e) {
+        [&](boost::system::error_code& e) -> std::size_t {
+          if (!is_stream && iov.truncated) return e = boost::asio::error::message_size, 0;
           return detail::send(fd(), iov, destination.data(),
                               destination.size(), e);
         },
