@@ -162,6 +162,13 @@ bool resolve_numeric(const std::string& host, const std::string& service, result
 results_type resolve_until(std::string_view host_view, std::string_view service_view,
                            const deadline& until, error_code& ec) {
   ec = {};
+  // getaddrinfo and the address parser read C strings: "127.0.0.1\0.evil" would resolve as
+  // the part before the NUL. CPython refuses such a string too.
+  if (host_view.find('\0') != std::string_view::npos ||
+      service_view.find('\0') != std::string_view::npos) {
+    ec = boost::asio::error::invalid_argument;
+    return {};
+  }
   const std::string host(host_view);
   const std::string service(service_view);
   results_type results;
@@ -197,7 +204,8 @@ boost::asio::ip::tcp::resolver::results_type resolve(std::string_view host,
   boost::system::error_code ec;
   auto results = resolve(host, service, timeout, ec);
   if (ec) {
-    const std::string what = "resolve " + std::string(host) + ":" + std::string(service);
+    std::string what = "resolve " + std::string(host) + ":" + std::string(service);
+    for (std::size_t nul; (nul = what.find('\0')) != std::string::npos;) what.replace(nul, 1, "\\0");
     detail::throw_error(ec, what, 0, timeout);
   }
   return results;

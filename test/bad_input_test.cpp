@@ -364,6 +364,18 @@ BOOST_AUTO_TEST_CASE(selector_masks_that_name_nothing_and_registering_twice_are_
   BOOST_TEST(ec == asio::error::bad_descriptor);
 }
 
+BOOST_AUTO_TEST_CASE(a_host_or_service_with_a_nul_fails_with_invalid_argument) {
+  error_code ec;
+  sockmode::resolve(std::string("127.0.0.1\0.evil", 15), "80", 0s, ec);
+  BOOST_TEST(ec == asio::error::invalid_argument);
+  sockmode::resolve("127.0.0.1", std::string("80\0", 3), 0s, ec);
+  BOOST_TEST(ec == asio::error::invalid_argument);
+  sockmode::resolve(std::string("localhost\0.evil", 15), "80", 1s, ec);  // a name would reach getaddrinfo
+  BOOST_TEST(ec == asio::error::invalid_argument);
+  BOOST_TEST(fails_with([] { sockmode::resolve(std::string("127.0.0.1\0x", 11), "80", 0s); }, asio::error::invalid_argument,
+                        "resolve 127.0.0.1\\0x:80: Invalid argument"));  // the NUL shown, not cut at
+}
+
 // Asio's parser reads an IPv6 scope that names no interface as scope 0; getaddrinfo refuses
 // it. Such a host is not numeric, so non-blocking mode does not resolve it.
 BOOST_AUTO_TEST_CASE(dualstack_on_an_ipv4_endpoint_throws_invalid_argument) {
