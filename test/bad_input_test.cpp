@@ -342,6 +342,18 @@ BOOST_AUTO_TEST_CASE(a_datagram_of_more_buffers_than_one_syscall_takes_is_refuse
   BOOST_TEST(a.send(pieces) == 64u);  // 64 is fine
 }
 
+BOOST_AUTO_TEST_CASE(a_wait_type_that_names_nothing_fails_with_invalid_argument_at_once) {
+  auto pair = sockmode::socketpair();
+  auto& a = pair.first;
+  auto& b = pair.second;
+  const auto bogus = static_cast<sockmode::local::stream_socket::wait_type>(3);  // in the enum's range, naming nothing
+  BOOST_TEST(fails_with([&] { a.wait(bogus, std::nullopt); }, asio::error::invalid_argument, "wait: Invalid argument"));
+  b.sendall(asio::buffer("x", 1));  // readable: still refused, not taken for wait_read
+  BOOST_TEST(fails_with([&] { a.wait(bogus, 0s); }, asio::error::invalid_argument, "wait: Invalid argument"));
+  sockmode::tcp::acceptor listener(test::loopback());
+  BOOST_TEST(fails_with([&] { listener.wait(bogus, std::nullopt); }, asio::error::invalid_argument, "wait"));
+}
+
 BOOST_AUTO_TEST_CASE(selector_masks_that_name_nothing_and_registering_twice_are_errors) {
   auto pair = sockmode::socketpair();
   auto& a = pair.first;
