@@ -12,6 +12,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include <net/if.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -150,6 +152,17 @@ bool resolve_numeric(const std::string& host, const std::string& service, result
   const char* const end = service.data() + service.size();
   const auto [rest, err] = std::from_chars(service.data(), end, port);
   if (service.empty() || err != std::errc() || rest != end) return false;
+  // Asio reads an IPv6 scope it cannot name ("::1%nonsense") as scope 0, and an overlong
+  // number through atoi; getaddrinfo refuses both. Such a host goes to the resolver, as in
+  // CPython.
+  if (const std::size_t percent = host.find('%'); percent != std::string::npos) {
+    const std::string scope = host.substr(percent + 1);
+    unsigned number = 0;
+    const auto [last, bad] = std::from_chars(scope.data(), scope.data() + scope.size(), number);
+    const bool numeric = !scope.empty() && bad == std::errc() && last == scope.data() + scope.size() &&
+                         number <= static_cast<unsigned>(std::numeric_limits<int>::max());
+    if (!numeric && (scope.empty() || ::if_nametoindex(scope.c_str()) == 0)) return false;
+  }
   error_code ec;
   const boost::asio::ip::address address = boost::asio::ip::make_address(host, ec);
   if (ec) return false;

@@ -390,6 +390,17 @@ BOOST_AUTO_TEST_CASE(a_host_or_service_with_a_nul_fails_with_invalid_argument) {
 
 // Asio's parser reads an IPv6 scope that names no interface as scope 0; getaddrinfo refuses
 // it. Such a host is not numeric, so non-blocking mode does not resolve it.
+BOOST_AUTO_TEST_CASE(an_ipv6_scope_that_names_no_interface_is_not_taken_for_a_numeric_address) {
+  error_code ec;
+  sockmode::resolve("::1%no-such-interface", "80", 0s, ec);
+  BOOST_TEST(ec == asio::error::would_block);
+  sockmode::resolve("::1%99999999999", "80", 0s, ec);  // more than atoi can hold
+  BOOST_TEST(ec == asio::error::would_block);
+  const auto loopback = sockmode::resolve("::1%lo", "80", 0s);  // an interface, or a number: numeric
+  BOOST_TEST(loopback.begin()->endpoint().address().to_v6().scope_id() > 0u);
+  BOOST_TEST(sockmode::resolve("::1%7", "80", 0s).begin()->endpoint().address().to_v6().scope_id() == 7u);
+}
+
 BOOST_AUTO_TEST_CASE(dualstack_on_an_ipv4_endpoint_throws_invalid_argument) {
   sockmode::create_server_options options;
   options.dualstack_ipv6 = true;
