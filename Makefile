@@ -6,7 +6,7 @@ SAN_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # mutex already orders handler hand-off, so the TSan build uses Asio's null fence instead.
 SAN_TSAN = -fsanitize=thread -DBOOST_ASIO_DISABLE_FENCED_BLOCK
 
-.PHONY: all setup demo test test-plain test-asan test-tsan bench package docs clean
+.PHONY: all setup demo test test-plain test-asan test-tsan test-fuzz fuzz fuzz-build bench package docs clean
 
 all: test
 
@@ -19,7 +19,7 @@ demo: setup
 	./build/examples/quick_start
 	./build/examples/demo
 
-test: setup test-plain test-asan test-tsan docs
+test: setup test-plain test-asan test-tsan test-fuzz docs
 
 # The plain pass also builds the benchmarks and runs their smoke mode, so they cannot rot.
 test-plain:
@@ -42,6 +42,22 @@ test-tsan:
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -LE "fork|package"
 
+# The fuzz targets (test/fuzz/): their own project and build directory, with clang 14 and
+# libFuzzer, ASan and UBSan; .ci/setup installs clang-14 and libclang-rt-14-dev.
+# `make test` runs each for FUZZ_SHORT seconds (its corpus first); `make fuzz` for FUZZ_SECONDS.
+FUZZ_SHORT ?= 6
+FUZZ_SECONDS ?= 60
+fuzz-build:
+	cmake -S test/fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build build-fuzz -j$(JOBS)
+
+test-fuzz: fuzz-build
+	bash test/fuzz/run.sh build-fuzz $(FUZZ_SHORT)
+
+fuzz: setup fuzz-build
+	bash test/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 bench:
 	@bash .ci/setup bench
 	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DSOCKMODE_BENCHMARKS=ON \
@@ -62,4 +78,4 @@ package: setup
 	cd build-deb && cpack -G DEB
 
 clean:
-	rm -rf build build-asan build-tsan build-bench build-deb build-docs
+	rm -rf build build-asan build-tsan build-fuzz build-bench build-deb build-docs
