@@ -6,7 +6,7 @@ SAN_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # mutex already orders handler hand-off, so the TSan build uses Asio's null fence instead.
 SAN_TSAN = -fsanitize=thread -DBOOST_ASIO_DISABLE_FENCED_BLOCK
 
-.PHONY: all setup demo test test-plain test-asan test-tsan model bench package docs clean
+.PHONY: all setup demo test test-plain test-asan test-tsan test-fuzz fuzz fuzz-build memcheck model bench package docs clean
 
 all: test
 
@@ -19,7 +19,7 @@ demo: setup
 	./build/examples/quick_start
 	./build/examples/demo
 
-test: setup test-plain test-asan test-tsan docs
+test: setup test-plain test-asan test-tsan test-fuzz docs
 
 # The plain pass also builds the benchmarks and runs their smoke mode, so they cannot rot.
 test-plain:
@@ -49,6 +49,35 @@ model: setup
 	cmake --build build -j$(JOBS) --target model_test
 	./build/test/model_test --driver test/model/driver.py --seeds 1000000 --duration $(MODEL_SECONDS)
 
+# The fuzz targets (test/fuzz/): their own project and build directory, with clang 14 and
+# libFuzzer, ASan and UBSan; .ci/setup installs clang-14 and libclang-rt-14-dev.
+# `make test` runs each for FUZZ_SHORT seconds (its corpus first); `make fuzz` for FUZZ_SECONDS.
+FUZZ_SHORT ?= 6
+FUZZ_SECONDS ?= 60
+fuzz-build:
+	cmake -S test/fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build build-fuzz -j$(JOBS)
+
+test-fuzz: fuzz-build
+	bash test/fuzz/run.sh build-fuzz $(FUZZ_SHORT)
+
+fuzz: setup fuzz-build
+	bash test/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+# Every test executable under valgrind memcheck: a Debug build without sanitizers, each ctest
+# command run through valgrind (CROSSCOMPILING_EMULATOR). Slow (20-50x), so not part of `make test`.
+# Left out: the packaging tests (they run cmake, not a test executable) and the benchmark smoke.
+# Fork children are not checked (--child-silent-after-fork): a child holds the memory of parent
+# threads that do not exist in it, which is lost by design (README, "How it works: fork()").
+VALGRIND = valgrind;--error-exitcode=1;--leak-check=full;--child-silent-after-fork=yes;--show-leak-kinds=definite,indirect,possible;--errors-for-leak-kinds=definite,indirect,possible;--suppressions=$(CURDIR)/test/valgrind.supp;--gen-suppressions=all
+memcheck:
+	@bash .ci/setup memcheck
+	cmake -S . -B build-memcheck -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) -DSOCKMODE_EXAMPLES=OFF \
+	  -DCMAKE_CROSSCOMPILING_EMULATOR="$(VALGRIND)"
+	cmake --build build-memcheck -j$(JOBS)
+	bash test/memcheck.sh build-memcheck
+
 bench:
 	@bash .ci/setup bench
 	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DSOCKMODE_BENCHMARKS=ON \
@@ -69,4 +98,4 @@ package: setup
 	cd build-deb && cpack -G DEB
 
 clean:
-	rm -rf build build-asan build-tsan build-bench build-deb build-docs
+	rm -rf build build-asan build-tsan build-memcheck build-fuzz build-bench build-deb build-docs

@@ -1,13 +1,13 @@
 // sockmode_bench: every contender on every workload, interleaved, on loopback TCP.
 //
 //   sockmode_bench [--runs N] [--out DIR] [--smoke] [--only WORKLOAD] [--contender KEY]
-//                  [--probe KEY ROUND_TRIPS]
+//                  [--probe KEY ROUND_TRIPS] [--recv-probe KEY CALLS]
 //
 // Writes DIR/results.csv (one row per run and figure), DIR/summary.md (the tables) and
 // DIR/chart.dat (for gnuplot), and prints the summary. --smoke runs everything once with tiny
 // counts (a few seconds), for `make test`. --only and --contender narrow a run down, for
 // diagnosis (workload and contender keys as in results.csv). --probe runs only a thread ping-pong of one contender,
-// for counting its syscalls under strace.
+// for counting its syscalls under strace; --recv-probe only ready-data recv calls, for callgrind.
 #include "contenders.hpp"
 #include "harness.hpp"
 #include "idle_threads.hpp"
@@ -972,6 +972,43 @@ int probe(const std::string& key, std::size_t n) {
   return status;
 }
 
+// The recv calls alone, kept out of line so that callgrind can count exactly them
+// (--toggle-collect on this function): one-byte recvs of data already queued.
+template <class C>
+[[gnu::noinline]] void recv_loop(C& rx, std::size_t n) {
+  char c = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (rx.recv(&c, 1) != 1) throw std::runtime_error("short recv");
+  }
+}
+
+// --recv-probe KEY N: N one-byte recv calls of one contender on ready data, nothing else timed,
+// for callgrind's instruction count (benchmarks/run.sh).
+int recv_probe(const std::string& key, std::size_t n) {
+  int status = 2;
+  for_each_contender(all_contenders{}, 0, [&](auto t) {
+    using C = typename decltype(t)::type;
+    if (key != C::key) return;
+    loopback_listener listener;
+    const auto [a, b] = listener.pair();
+    raw_posix tx(a);
+    C rx(b);
+    const std::vector<char> fill(std::min<std::size_t>(n, 20'000), 'r');
+    for (std::size_t done = 0; done < n; done += fill.size()) {
+      const std::size_t batch = std::min(fill.size(), n - done);
+      tx.sendall(fill.data(), batch);
+      for (int queued = 0, spin = 0; static_cast<std::size_t>(queued) < batch && spin < 1'000'000; ++spin) {
+        if (::ioctl(b, FIONREAD, &queued) < 0) fail("ioctl");
+        std::this_thread::yield();
+      }
+      recv_loop(rx, batch);
+    }
+    status = 0;
+  });
+  if (status != 0) std::fprintf(stderr, "sockmode_bench: no contender '%s'\n", key.c_str());
+  return status;
+}
+
 }  // namespace
 }  // namespace bench
 
@@ -994,13 +1031,17 @@ int main(int argc, char** argv) {
       cfg.only = argv[++i];
     } else if (arg == "--out" && i + 1 < argc) {
       out = argv[++i];
+    } else if (arg == "--recv-probe" && i + 2 < argc) {
+      const std::string key = argv[i + 1];
+      return recv_probe(key, static_cast<std::size_t>(std::atol(argv[i + 2])));
     } else if (arg == "--probe" && i + 2 < argc) {
       const std::string key = argv[i + 1];
       return probe(key, static_cast<std::size_t>(std::atol(argv[i + 2])));
     } else {
       std::fprintf(stderr,
                    "usage: %s [--runs N] [--out DIR] [--smoke] [--only WORKLOAD]"
-                   " [--contender KEY] [--probe CONTENDER ROUND_TRIPS]\n",
+                   " [--contender KEY] [--probe CONTENDER ROUND_TRIPS]"
+                   " [--recv-probe CONTENDER CALLS]\n",
                    argv[0]);
       return 2;
     }

@@ -94,6 +94,14 @@ if command -v strace >/dev/null 2>&1; then
   } >>"$out/summary.md"
 fi
 
+# Instructions per ready-data recv call, counted by callgrind: benchmarks/callgrind.sh.
+recv_n=20000
+[ "$out" = "$build/bench-smoke" ] && recv_n=1000
+if command -v valgrind >/dev/null 2>&1; then
+  bash "$here/callgrind.sh" "$build" "$out" "$recv_n"
+  cat "$out/callgrind.md" >>"$out/summary.md"
+fi
+
 if command -v gnuplot >/dev/null 2>&1; then
   gnuplot <<EOF
 set terminal svg size 1100,620 dynamic enhanced font "sans,11" background rgb "white"

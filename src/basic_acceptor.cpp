@@ -127,6 +127,10 @@ void basic_acceptor<Protocol>::wait(wait_type what, timeout_type timeout) {
 
 template <class Protocol>
 void basic_acceptor<Protocol>::wait(wait_type what, timeout_type timeout, error_code& ec) {
+  if (!detail::is_wait_type(what)) {
+    ec = boost::asio::error::invalid_argument;
+    return;
+  }
   state_->wait(what, timeout, ec);
 }
 

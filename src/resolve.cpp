@@ -12,6 +12,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include <net/if.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -150,6 +152,17 @@ bool resolve_numeric(const std::string& host, const std::string& service, result
   const char* const end = service.data() + service.size();
   const auto [rest, err] = std::from_chars(service.data(), end, port);
   if (service.empty() || err != std::errc() || rest != end) return false;
+  // Asio reads an IPv6 scope it cannot name ("::1%nonsense") as scope 0, and an overlong
+  // number through atoi; getaddrinfo refuses both. Such a host goes to the resolver, as in
+  // CPython.
+  if (const std::size_t percent = host.find('%'); percent != std::string::npos) {
+    const std::string scope = host.substr(percent + 1);
+    unsigned number = 0;
+    const auto [last, bad] = std::from_chars(scope.data(), scope.data() + scope.size(), number);
+    const bool numeric = !scope.empty() && bad == std::errc() && last == scope.data() + scope.size() &&
+                         number <= static_cast<unsigned>(std::numeric_limits<int>::max());
+    if (!numeric && (scope.empty() || ::if_nametoindex(scope.c_str()) == 0)) return false;
+  }
   error_code ec;
   const boost::asio::ip::address address = boost::asio::ip::make_address(host, ec);
   if (ec) return false;
@@ -162,6 +175,13 @@ bool resolve_numeric(const std::string& host, const std::string& service, result
 results_type resolve_until(std::string_view host_view, std::string_view service_view,
                            const deadline& until, error_code& ec) {
   ec = {};
+  // getaddrinfo and the address parser read C strings: "127.0.0.1\0.evil" would resolve as
+  // the part before the NUL. CPython refuses such a string too.
+  if (host_view.find('\0') != std::string_view::npos ||
+      service_view.find('\0') != std::string_view::npos) {
+    ec = boost::asio::error::invalid_argument;
+    return {};
+  }
   const std::string host(host_view);
   const std::string service(service_view);
   results_type results;
@@ -197,7 +217,8 @@ boost::asio::ip::tcp::resolver::results_type resolve(std::string_view host,
   boost::system::error_code ec;
   auto results = resolve(host, service, timeout, ec);
   if (ec) {
-    const std::string what = "resolve " + std::string(host) + ":" + std::string(service);
+    std::string what = "resolve " + std::string(host) + ":" + std::string(service);
+    for (std::size_t nul; (nul = what.find('\0')) != std::string::npos;) what.replace(nul, 1, "\\0");
     detail::throw_error(ec, what, 0, timeout);
   }
   return results;

@@ -143,7 +143,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     return state_->perform(wait_type::wait_read, attempt, ec);
   }
 
-  /// Asio's SyncWriteStream: writes at least one byte.
+  /// Asio's SyncWriteStream: writes at least one byte. One call takes at most 64 non-empty
+  /// buffers; on a datagram socket, which must send a message whole, more fail with
+  /// `message_size` and send nothing (so do `send`, `sendall` and `send_to`). A datagram
+  /// receive fills at most the first 64 non-empty buffers.
   template <class ConstBufferSequence>
   std::size_t write_some(const ConstBufferSequence& buffers) {
     boost::system::error_code ec;
@@ -157,6 +160,7 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     return state_->perform(
         wait_type::wait_write,
         [&](boost::system::error_code& e) -> std::size_t {
+          if (!is_stream && iov.truncated) return e = boost::asio::error::message_size, 0;
           const std::size_t n = detail::send(fd(), iov, nullptr, 0, e);
           if (iov.bytes == 0 && is_stream) empty_send_never_waits(e);
           return n;
@@ -212,17 +216,22 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     state_->perform(wait_type::wait_write,
                     [&](boost::system::error_code& e) -> std::size_t {
                       for (;;) {
-                        const std::size_t n = detail::send(
-                            fd(),
-                            detail::to_iovecs<boost::asio::const_buffer>(rest), nullptr, 0, e);
+                        const detail::iovecs iov =
+                            detail::to_iovecs<boost::asio::const_buffer>(rest);
+                        if (!is_stream && iov.truncated)
+                          return e = boost::asio::error::message_size, sent;
+                        const std::size_t n = detail::send(fd(), iov, nullptr, 0, e);
                         if (total == 0 && is_stream) empty_send_never_waits(e);
                         sent += n;
                         if (e || sent >= total) return sent;
                         drop_front(rest, n);
-                        // As CPython: a mode that waits checks the deadline and waits for
-                        // room before the next send; non-blocking mode asks the kernel again
-                        // at once, which alone knows whether it would block or has an error.
-                        if (getblocking()) return e = boost::asio::error::would_block, sent;
+                        // Took all it was offered (more buffers than one call takes): go on
+                        // at once. Took less: as CPython, a mode that waits checks the deadline
+                        // and waits for room before the next send; non-blocking mode asks the
+                        // kernel again at once, which alone knows whether it would block or has
+                        // an error.
+                        if (n < iov.bytes && getblocking())
+                          return e = boost::asio::error::would_block, sent;
                       }
                     },
                     ec, /*deadline_from_start=*/true);
@@ -243,7 +252,8 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     const detail::iovecs iov = detail::to_iovecs<boost::asio::const_buffer>(buffers);
     return state_->perform(
         wait_type::wait_write,
-        [&](boost::system::error_code& e) {
+        [&](boost::system::error_code& e) -> std::size_t {
+          if (!is_stream && iov.truncated) return e = boost::asio::error::message_size, 0;
           return detail::send(fd(), iov, destination.data(),
                               destination.size(), e);
         },

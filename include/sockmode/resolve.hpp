@@ -24,7 +24,8 @@ namespace sockmode {
 /// Numeric addresses never reach the resolver. Names go to glibc's `getaddrinfo`, so
 /// `/etc/hosts`, `nsswitch.conf` and `resolv.conf` apply as for every other program. Errors are
 /// Asio's (`host_not_found`, `service_not_found`, ...). Flags are Python's: no
-/// `AI_ADDRCONFIG`, so `::1` resolves on a host with only loopback addresses.
+/// `AI_ADDRCONFIG`, so `::1` resolves on a host with only loopback addresses. A host or service
+/// that contains a NUL fails with `invalid_argument`, never resolving the part before it.
 SOCKMODE_API boost::asio::ip::tcp::resolver::results_type resolve(std::string_view host,
                                                      std::string_view service,
                                                      timeout_type timeout = getdefaulttimeout());

@@ -25,6 +25,13 @@ SOCKMODE_API std::string format_duration(std::chrono::nanoseconds t);
                                            const std::string& what,
                                            std::size_t bytes_transferred, timeout_type timeout);
 
+// wait() takes wait_read, wait_write or wait_error; any other value fails with
+// invalid_argument before anything waits.
+inline bool is_wait_type(boost::asio::socket_base::wait_type w) noexcept {
+  return w == boost::asio::socket_base::wait_read || w == boost::asio::socket_base::wait_write ||
+         w == boost::asio::socket_base::wait_error;
+}
+
 // The mode members shared by sockets and acceptors. Documented on basic_socket.
 class SOCKMODE_API io_object {
  public:

@@ -12,20 +12,28 @@
 namespace sockmode::detail {
 
 // A buffer sequence as the kernel takes it; like Asio, at most 64 buffers go into one call.
+// Zero-length buffers take no slot, so that empty ones in front never hide a non-empty one
+// from the call (a read would return 0 with data waiting). `truncated`: non-empty buffers were
+// left out, which a stream call may do (a partial transfer) and a datagram must not.
 struct iovecs {
   static constexpr std::size_t max_count = 64;
   iovec entries[max_count];
   std::size_t count = 0;
   std::size_t bytes = 0;
+  bool truncated = false;
 };
 
 template <class Buffer, class BufferSequence>
 iovecs to_iovecs(const BufferSequence& buffers) {
   iovecs v;
   const auto end = boost::asio::buffer_sequence_end(buffers);
-  for (auto it = boost::asio::buffer_sequence_begin(buffers);
-       it != end && v.count < iovecs::max_count; ++it) {
+  for (auto it = boost::asio::buffer_sequence_begin(buffers); it != end; ++it) {
     const Buffer b(*it);
+    if (b.size() == 0) continue;
+    if (v.count == iovecs::max_count) {
+      v.truncated = true;
+      break;
+    }
     v.entries[v.count].iov_base = const_cast<void*>(static_cast<const void*>(b.data()));
     v.entries[v.count].iov_len = b.size();
     v.bytes += b.size();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <ratio>
 #include <stdexcept>
 #include <type_traits>
 
@@ -58,7 +59,13 @@ std::chrono::nanoseconds to_timeout(std::chrono::duration<Rep, Period> t) {
     const wide w = std::chrono::duration_cast<wide>(t);
     if (w.count() < 0) throw_invalid_timeout("timeout must not be negative");
     if (!(w <= wide(max_timeout))) throw_invalid_timeout("timeout is too large");
-    return std::chrono::ceil<std::chrono::nanoseconds>(t);
+    // Exact, in 128 bits: duration_cast multiplies before it divides, which overflows 64 bits
+    // for a period that is not a whole number of ns (1/60 s: count * 50000000 / 3) well below
+    // the largest timeout.
+    using to_ns = std::ratio_divide<Period, std::nano>;
+    __extension__ using exact = __int128;
+    const exact ns = (static_cast<exact>(t.count()) * to_ns::num + (to_ns::den - 1)) / to_ns::den;
+    return std::chrono::nanoseconds(static_cast<std::chrono::nanoseconds::rep>(ns));
   }
 }
 
