@@ -7,6 +7,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <linux/membarrier.h>
 #include <poll.h>
@@ -463,7 +464,13 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
 
 error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
                            std::uint64_t cancel_generation) {
-  thread_context& context = this_thread_context();
+  thread_context* made = nullptr;
+  try {
+    made = &this_thread_context();
+  } catch (const boost::system::system_error& e) {
+    return e.code();  // the thread's first wait, and no descriptor left for its context (EMFILE)
+  }
+  thread_context& context = *made;
   // A new id for every await, published before anything can be posted for it: a handler meant
   // for an earlier await, even one that ended before it waited, is ignored.
   waiter self{&context, ++context.wait_id, nullptr, w == wait_type::wait_write};

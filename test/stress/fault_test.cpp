@@ -294,6 +294,37 @@ BOOST_AUTO_TEST_CASE(accept_out_of_descriptors_fails_at_once_and_the_listener_su
   BOOST_TEST(std::string(got, 5) == "hello");
 }
 
+BOOST_AUTO_TEST_CASE(a_thread_whose_first_wait_finds_no_descriptor_left_gets_an_error_code) {
+  // A thread's first wait makes its wait context (epoll, eventfd, timerfd). At the descriptor
+  // limit that fails, and the error_code overload must report it (EMFILE), not throw.
+  auto [silent, silent_peer] = sockmode::socketpair();
+  silent.settimeout(1ms);
+  char byte = 0;
+  error_code fresh_ec;
+  std::string thrown;
+  {
+    descriptor_famine famine(0);
+    BOOST_REQUIRE(famine.errno_at_limit() == EMFILE);
+    std::thread fresh([&] {
+      try {
+        silent.recv(asio::buffer(&byte, 1), fresh_ec);
+      } catch (const std::exception& e) {
+        thrown = e.what();
+      }
+    });
+    fresh.join();
+  }
+  BOOST_TEST(thrown.empty(), "recv(ec) threw: " << thrown);
+  BOOST_TEST((fresh_ec == asio_error::no_descriptors), fresh_ec.message());
+  // With descriptors back, a thread's first wait makes its context as usual.
+  const int before = stress::open_fds();
+  error_code later_ec;
+  std::thread later([&] { silent.recv(asio::buffer(&byte, 1), later_ec); });
+  later.join();
+  BOOST_TEST((later_ec == sockmode::error::timeout), later_ec.message());
+  BOOST_TEST(stress::settle({before, 1 << 20, 0}).fds == before);
+}
+
 namespace {
 
 std::atomic<long> alarms{0};
