@@ -32,7 +32,7 @@ using clock = std::chrono::steady_clock;
 std::atomic<unsigned> fork_generation{0};
 
 // Guards the links between sockets and the thread contexts that hold their registrations:
-// io_state::registered_in_, thread_slot::dead, and changes to any context's cache. Taken on
+// io_state::registered_in_, thread_context::dead, and changes to any context's cache. Taken on
 // a cache miss, when a socket closes and when a thread exits; never on the wait fast path.
 std::mutex registry_mutex;
 // Never destroyed: a socket in static storage may be closed after this file's statics are gone.
@@ -80,7 +80,14 @@ struct thread_slot {
 
   std::atomic<const io_state*> in_use{nullptr};
   std::unique_ptr<thread_context> context;
-  bool dead = false;  // in a fork child: a thread that did not survive the fork
+};
+
+// A thread waiting on a socket, in the socket's list of waiters (io_state::waiters_).
+struct waiter {
+  thread_context* context;
+  std::uint64_t id;
+  waiter* next;
+  bool writes;  // the direction whose deadline applies
 };
 
 // The io_context a thread waits on. One per thread, not per socket: its three descriptors
@@ -101,7 +108,7 @@ struct thread_context {
   };
   static constexpr std::size_t cache_size = 8;
 
-  explicit thread_context(const thread_slot& thread) : owner_thread(thread) {
+  thread_context() {
     cache.reserve(cache_size);
     for (std::size_t i = 0; i < cache_size; ++i) cache.emplace_back(io);
   }
@@ -185,7 +192,13 @@ struct thread_context {
     });
   }
   unsigned fork_gen = fork_generation.load(std::memory_order_relaxed);
-  const thread_slot& owner_thread;  // whose context this is
+  // In a fork child: the thread of this context did not survive the fork. Its context is
+  // heap memory without a thread, and its epoll instance is the parent's: never touch it again.
+  bool dead = false;
+  // This thread's entry in the waiters of the socket it waits on. Here rather than on its
+  // stack: a fork child may still walk a list that holds a thread that did not survive the
+  // fork, whose stack glibc recycles for the child's new threads or unmaps.
+  waiter self{};
 
   // The wait in progress. Handlers carry the id of the wait they belong to, so a handler left
   // queued by an earlier wait (a cancelled descriptor wait, a late abort) is recognised and
@@ -235,11 +248,12 @@ extern "C" void sockmode_after_fork_in_parent() { unlock_after_fork(); }
 
 extern "C" void sockmode_after_fork_in_child() {
   if (fast_owner_entry) register_heavy_fence();  // idempotent; in case it is not inherited
-  // The other threads' contexts are memory without a thread, and their epoll instances are
-  // the parent's: never touch them again.
+  // The other threads' slots live in their thread-local storage, which glibc recycles for the
+  // child's new threads or unmaps: forget them, and mark their contexts (heap memory) dead.
   for (thread_slot* slot : all_slots) {
-    if (slot != &current_slot) slot->dead = true;
+    if (slot != &current_slot && slot->context) slot->context->dead = true;
   }
+  all_slots.assign(1, &current_slot);
   fork_generation.fetch_add(1, std::memory_order_relaxed);
   unlock_after_fork();
 }
@@ -247,7 +261,7 @@ extern "C" void sockmode_after_fork_in_child() {
 thread_context& this_thread_context() {
   std::unique_ptr<thread_context>& context = current_slot.context;
   if (!context) {
-    context = std::make_unique<thread_context>(current_slot);
+    context = std::make_unique<thread_context>();
   } else if (const unsigned gen = fork_generation.load(std::memory_order_relaxed);
              context->fork_gen != gen) {
     // A fresh epoll instance for the child; the cache is empty (see sockmode_before_fork).
@@ -314,13 +328,6 @@ error_code wait_ready(thread_context& context, thread_context::registration* ent
 
 // src/selector.cpp: takes a closing descriptor out of every selector it is registered in.
 void drop_from_selectors(io_state& state) noexcept;
-
-struct waiter {
-  thread_context* context;
-  std::uint64_t id;
-  waiter* next;
-  bool writes;  // the direction whose deadline applies
-};
 
 io_state::io_state(timeout_type mode) noexcept
     : timeout_ns_(mode ? mode->count() : -1) {
@@ -473,7 +480,8 @@ error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
   thread_context& context = *made;
   // A new id for every await, published before anything can be posted for it: a handler meant
   // for an earlier await, even one that ended before it waited, is ignored.
-  waiter self{&context, ++context.wait_id, nullptr, w == wait_type::wait_write};
+  waiter& self = context.self;
+  self = {&context, ++context.wait_id, nullptr, w == wait_type::wait_write};
   {
     std::lock_guard<std::mutex> guard(lock());
     if (closed_.load() || cancel_generation_.load() != cancel_generation)
@@ -505,7 +513,7 @@ void io_state::abort_waiters() {
   // Each waiter's context is run only by its own thread; the abort travels there as a posted
   // handler, which ignores itself if that thread has moved on to another wait.
   for (waiter* w = waiters_; w != nullptr; w = w->next) {
-    if (w->context->owner_thread.dead) continue;  // a fork child's view of a parent thread
+    if (w->context->dead) continue;  // a fork child's view of a parent thread
     boost::asio::post(w->context->io, [context = w->context, id = w->id] {
       if (context->wait_id == id) context->aborted = true;
     });
@@ -526,7 +534,7 @@ void io_state::set_deadline(wait_type w, std::int64_t deadline_ns) noexcept {
   // As Go: a new deadline applies to the calls already waiting. Each recomputes its deadline
   // and waits again, or fails at once if the new one has passed.
   for (waiter* x = waiters_; x != nullptr; x = x->next) {
-    if (x->writes != writes || x->context->owner_thread.dead) continue;
+    if (x->writes != writes || x->context->dead) continue;
     boost::asio::post(x->context->io, [context = x->context, id = x->id] {
       if (context->wait_id == id) context->deadline_moved = true;
     });
@@ -588,7 +596,7 @@ void io_state::shut(function_ref<void()> close_descriptor) noexcept {
     {
       std::lock_guard<std::mutex> registry(registry_mutex);
       for (const thread_slot* slot : all_slots) {
-        if (!slot->dead && slot->in_use.load() == this) in_use = true;
+        if (slot->in_use.load() == this) in_use = true;
       }
     }
     if (!in_use) break;
@@ -600,7 +608,7 @@ void io_state::shut(function_ref<void()> close_descriptor) noexcept {
     std::lock_guard<std::mutex> registry(registry_mutex);
     while (!registered_in_.empty()) {
       thread_context* context = registered_in_.back();
-      if (context->owner_thread.dead) registered_in_.pop_back();
+      if (context->dead) registered_in_.pop_back();
       else context->drop_owner(*this);  // removes it from registered_in_
     }
   }
