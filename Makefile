@@ -6,7 +6,7 @@ SAN_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # mutex already orders handler hand-off, so the TSan build uses Asio's null fence instead.
 SAN_TSAN = -fsanitize=thread -DBOOST_ASIO_DISABLE_FENCED_BLOCK
 
-.PHONY: all setup demo test test-plain test-asan test-tsan bench package docs clean
+.PHONY: all setup demo test test-plain test-asan test-tsan stress bench package docs clean
 
 all: test
 
@@ -41,6 +41,20 @@ test-tsan:
 	cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -LE "fork|package"
+
+# The long forms of test/stress/ (their short forms run in every `make test` pass): 60 s of
+# random calls from 256 threads, then the thread lifecycle, close/cancel race and fault tests
+# at full size. Prints the figures; STRESS_SEED=n replays a stress run.
+STRESS_SECONDS ?= 60
+STRESS_THREADS ?= 256
+stress: setup
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build build -j$(JOBS) --target stress lifecycle_test close_race_test fault_test
+	./build/test/stress/stress --seconds $(STRESS_SECONDS) --threads $(STRESS_THREADS) \
+	  $(if $(STRESS_SEED),--seed $(STRESS_SEED))
+	SOCKMODE_LONG=1 ./build/test/stress/lifecycle_test --log_level=message
+	SOCKMODE_LONG=1 ./build/test/stress/close_race_test --log_level=message
+	SOCKMODE_LONG=1 ./build/test/stress/fault_test --log_level=message
 
 bench:
 	@bash .ci/setup bench
