@@ -83,6 +83,10 @@ struct scenario {
   // After the call ended (n: its count): checks that nothing was lost or invented.
   std::function<void(std::size_t n, bool closed)> check = [](std::size_t, bool) {};
   std::shared_ptr<void> keep;
+  // Loopback TCP frees memory in a receive queue nobody reads by collapsing it, and opens the
+  // window a little: a send or wait(write) on a full connection may then complete before it is
+  // ended. It must still account for every byte.
+  bool may_complete = false;
 };
 
 template <class Object>
@@ -135,7 +139,8 @@ std::vector<std::pair<std::string, factory>> scenarios() {
     return s;
   });
   for (const bool all_of_it : {false, true}) {
-    all.emplace_back(all_of_it ? "tcp sendall" : "tcp send", [all_of_it](sockmode::timeout_type mode) {
+    const char* name = all_of_it ? "tcp sendall" : "tcp send";
+    all.emplace_back(name, [all_of_it](sockmode::timeout_type mode) {
       auto pair = std::make_shared<test::tcp_pair>(test::connected_pair());
       auto client = std::shared_ptr<sockmode::tcp::socket>(pair, &pair->client);
       const std::size_t queued = fill_until_still(*client);
@@ -147,8 +152,8 @@ std::vector<std::pair<std::string, factory>> scenarios() {
                          : client->send(asio::buffer(*data), ec);
       };
       set_close_cancel(s, client);
-      s.check = [pair, queued, all_of_it](std::size_t n, bool) {
-        if (!all_of_it) BOOST_TEST(n == 0u);
+      s.may_complete = !all_of_it;
+      s.check = [pair, queued](std::size_t n, bool) {
         // Every byte the call reported, and no other, reaches the peer.
         pair->client.close();
         BOOST_TEST(drain(pair->server) == queued + n);
@@ -276,6 +281,7 @@ std::vector<std::pair<std::string, factory>> scenarios() {
     auto client = std::shared_ptr<sockmode::tcp::socket>(pair, &pair->client);
     fill_until_still(*client);
     scenario s;
+    s.may_complete = true;
     s.call = [client, mode](error_code& ec) {
       client->wait(wait_type::wait_write, mode, ec);
       return std::size_t{0};
@@ -338,6 +344,7 @@ BOOST_AUTO_TEST_CASE(close_and_cancel_end_every_call_in_flight_in_every_mode) {
   const std::vector<std::chrono::microseconds> delays = {0us, 300us, 5ms};
   const int rounds = stress::scaled(1, 10);
   int calls = 0;
+  int completed = 0;
   double slowest = 0;
   for (const auto& [name, make] : scenarios()) {
     for (const sockmode::timeout_type mode : {sockmode::timeout_type(std::nullopt),
@@ -352,7 +359,9 @@ BOOST_AUTO_TEST_CASE(close_and_cancel_end_every_call_in_flight_in_every_mode) {
             slowest = std::max(slowest, out.end_to_return);
             BOOST_TEST_CONTEXT(s.name << (by_close ? ", close()" : ", cancel()") << " after "
                                       << delay.count() << " us") {
-              if (by_close) {
+              if (!out.ec && s.may_complete) {
+                ++completed;
+              } else if (by_close) {
                 BOOST_TEST((out.ec == asio_error::operation_aborted ||
                             out.ec == asio_error::bad_descriptor),
                            out.ec.message());
@@ -367,8 +376,9 @@ BOOST_AUTO_TEST_CASE(close_and_cancel_end_every_call_in_flight_in_every_mode) {
       }
     }
   }
-  BOOST_TEST_MESSAGE(calls << " calls ended by close() or cancel(); slowest return "
-                           << slowest * 1e3 << " ms after it");
+  BOOST_TEST_MESSAGE(calls << " calls ended by close() or cancel() (" << completed
+                           << " completed first); slowest return " << slowest * 1e3
+                           << " ms after it");
 }
 
 BOOST_AUTO_TEST_CASE(unix_connect_to_a_full_backlog_ends_on_close_and_cancel) {
@@ -421,7 +431,8 @@ BOOST_AUTO_TEST_CASE(a_call_blocked_before_close_never_touches_the_socket_that_r
     const int op = round % 4;  // recv, sendall, accept, wait(read)
     auto [a, a_peer] = test::connected_pair();
     auto listener = std::make_unique<sockmode::tcp::acceptor>(test::loopback());
-    const std::size_t queued = op == 1 ? fill(a) : 0;  // sendall: the count is checked, not that it waits
+    // For sendall the count is checked, not that it waits.
+    const std::size_t queued = op == 1 ? fill(a) : 0;
     std::vector<char> big(1u << 20, 'a');
     error_code ec;
     std::size_t n = 0;

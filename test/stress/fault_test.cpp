@@ -106,7 +106,8 @@ BOOST_AUTO_TEST_CASE(sendall_reports_every_byte_the_kernel_took_when_the_peer_re
                                          << " + " << in_sender) {
         BOOST_TEST((ec == asio_error::connection_reset || ec == asio_error::broken_pipe),
                    ec.message());
-        BOOST_TEST(n == x + static_cast<std::size_t>(in_peer) + static_cast<std::size_t>(in_sender));
+        BOOST_TEST(n == x + static_cast<std::size_t>(in_peer) +
+                            static_cast<std::size_t>(in_sender));
       }
     }
   }
@@ -484,7 +485,8 @@ BOOST_AUTO_TEST_CASE(deadlines_hold_under_a_signal_storm) {
         } else if (took < t) {
           failures.push_back(std::string(what) + ": timed out early");
         } else {
-          overshoot_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(took - t).count());
+          overshoot_ns.push_back(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(took - t).count());
         }
       }
     });
@@ -512,7 +514,7 @@ BOOST_AUTO_TEST_CASE(deadlines_hold_under_a_signal_storm) {
 
 BOOST_AUTO_TEST_SUITE(after_fork)
 
-BOOST_AUTO_TEST_CASE(child_closes_sockets_parent_threads_were_waiting_on_after_its_own_threads_exit) {
+BOOST_AUTO_TEST_CASE(child_closes_sockets_parent_threads_waited_on_after_its_own_threads_exit) {
   // In a fork child, the parent's other threads are gone, and glibc recycles their stacks
   // (where their thread-local state and their waits' bookkeeping lived) for the child's own
   // threads, unmapping what its stack cache cannot hold (40 MiB). Eight parent threads blocked
@@ -558,7 +560,8 @@ BOOST_AUTO_TEST_CASE(child_closes_sockets_parent_threads_were_waiting_on_after_i
   }
   int status = 0;
   BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
-  BOOST_TEST(WIFEXITED(status), "child ended by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+  BOOST_TEST(WIFEXITED(status),
+             "child ended by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
   BOOST_TEST(WEXITSTATUS(status) == 0);
   for (auto& p : pairs) p.client.close();  // the parent's threads are still waiting: end them
   for (auto& t : threads) t.join();
