@@ -49,12 +49,13 @@ STRESS_SECONDS ?= 60
 STRESS_THREADS ?= 256
 stress: setup
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
-	cmake --build build -j$(JOBS) --target stress lifecycle_test close_race_test fault_test
+	cmake --build build -j$(JOBS) --target stress lifecycle_test close_race_test fault_test fork_test
 	./build/test/stress/stress --seconds $(STRESS_SECONDS) --threads $(STRESS_THREADS) \
 	  $(if $(STRESS_SEED),--seed $(STRESS_SEED))
 	SOCKMODE_LONG=1 ./build/test/stress/lifecycle_test --log_level=message
 	SOCKMODE_LONG=1 ./build/test/stress/close_race_test --log_level=message
 	SOCKMODE_LONG=1 ./build/test/stress/fault_test --log_level=message
+	SOCKMODE_LONG=1 ./build/test/stress/fork_test --log_level=message
 
 bench:
 	@bash .ci/setup bench
