@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(sendall_reports_every_byte_the_kernel_took_when_the_peer_re
   std::mt19937 r(7);
   for (const sockmode::timeout_type mode : {sockmode::timeout_type(std::nullopt),
                                             sockmode::timeout_type(30s)}) {
-    for (int round = 0; round < stress::scaled(3, 20); ++round) {
+    for (int round = 0; round < stress::scaled(1, 20); ++round) {
       auto [client, server] = test::connected_pair();
       client.settimeout(mode);
       const std::vector<char> data = pattern(16u << 20);
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(unix_sendall_reports_every_byte_queued_when_the_peer_closes
   std::mt19937 r(8);
   for (const sockmode::timeout_type mode : {sockmode::timeout_type(std::nullopt),
                                             sockmode::timeout_type(30s)}) {
-    for (int round = 0; round < stress::scaled(3, 20); ++round) {
+    for (int round = 0; round < stress::scaled(1, 20); ++round) {
       auto [a, b] = sockmode::socketpair();
       a.settimeout(mode);
       const std::vector<char> data = pattern(8u << 20);
@@ -405,7 +405,7 @@ BOOST_AUTO_TEST_CASE(wait_never_fails_with_eintr_under_a_signal_storm) {
   {
     signal_storm storm(100);
     BOOST_REQUIRE(storm.ok());
-    const auto end = clock::now() + std::chrono::milliseconds(stress::scaled(1500, 5000));
+    const auto end = clock::now() + std::chrono::milliseconds(stress::scaled(1000, 5000));
     for (; clock::now() < end && interrupted == 0; ++calls) {
       error_code ec;
       silent.wait(wait_type::wait_read, 0ns, ec);
@@ -422,7 +422,7 @@ BOOST_AUTO_TEST_CASE(wait_never_fails_with_eintr_under_a_signal_storm) {
 BOOST_AUTO_TEST_CASE(deadlines_hold_under_a_signal_storm) {
   // SIGALRM every 100 us, without SA_RESTART, while threads make timed calls of every kind:
   // each must fail with error::timeout, never before its timeout and never with EINTR.
-  const auto storm_for = std::chrono::milliseconds(stress::scaled(1500, 10000));
+  const auto storm_for = std::chrono::milliseconds(stress::scaled(1000, 10000));
   sockmode::tcp::acceptor idle_listener(test::loopback());
   auto [reader, reader_peer] = test::connected_pair();
   auto [writer, writer_peer] = test::connected_pair();

@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(short_lived_threads_give_back_their_wait_contexts) {
   auto [silent, peer] = sockmode::socketpair();
   silent.settimeout(1ms);
   const stress::snapshot before = warm_baseline(silent);
-  const int count = stress::scaled(1200, 10000);
+  const int count = stress::scaled(1000, 10000);
   const int batch = 16;
   for (int started = 0; started < count; started += batch) {
     std::vector<std::thread> threads;
