@@ -36,11 +36,41 @@
 
 namespace {
 
+// How late the watchdog's own 50 ms sleeps woke up: what the machine's load alone does to a
+// thread that sleeps.
+std::atomic<std::int64_t> watchdog_late_max_ns{0};
+std::atomic<std::int64_t> watchdog_late_last_ns{0};
+
+// Before failing the run for a call past its deadline: waits up to 5 s to tell a late call
+// (starved of CPU) from a stuck one, and says which.
+void tell_late_from_stuck(activity& a) {
+  std::uint64_t calls = 0;
+  {
+    std::lock_guard<std::mutex> lock(a.m);
+    calls = a.calls;
+  }
+  const std::int64_t start = now_ns();
+  while (now_ns() - start < 5'000'000'000) {
+    std::this_thread::sleep_for(10ms);
+    std::lock_guard<std::mutex> lock(a.m);
+    if (a.op == nullptr || a.calls != calls) {
+      std::fprintf(stderr, "stress: WATCHDOG: %s's call returned %.3f s after it was noticed\n",
+                   a.role.c_str(), static_cast<double>(now_ns() - start) / 1e9);
+      return;
+    }
+  }
+  std::fprintf(stderr, "stress: WATCHDOG: %s's call is still in progress 5 s later\n",
+               a.role.c_str());
+}
+
 [[noreturn]] void watchdog_fires(const char* why) {
   std::lock_guard<std::mutex> lock(print_mutex);
   const std::int64_t now = now_ns();
-  std::fprintf(stderr, "stress: WATCHDOG: %s; seed %llu. Threads:\n", why,
-               static_cast<unsigned long long>(opt.seed));
+  std::fprintf(stderr, "stress: WATCHDOG: %s; seed %llu. The watchdog's own 50 ms sleeps woke "
+               "up to %.3f s late (last %.3f s). Threads:\n", why,
+               static_cast<unsigned long long>(opt.seed),
+               static_cast<double>(watchdog_late_max_ns.load()) / 1e9,
+               static_cast<double>(watchdog_late_last_ns.load()) / 1e9);
   for (const auto& a : activities) {
     std::unique_lock<std::mutex> guard(a->m, std::try_to_lock);
     if (!guard.owns_lock()) {
@@ -66,8 +96,12 @@ namespace {
 
 void watchdog(const std::atomic<bool>& finished, std::int64_t wind_down_limit_ns) {
   while (!finished.load()) {
+    const std::int64_t before = now_ns();
     std::this_thread::sleep_for(50ms);
     const std::int64_t now = now_ns();
+    const std::int64_t late = now - before - 50'000'000;
+    watchdog_late_last_ns = late;
+    if (late > watchdog_late_max_ns.load()) watchdog_late_max_ns = late;
     if (now > wind_down_limit_ns) watchdog_fires("the run did not wind down in time");
     for (const auto& a : activities) {
       std::lock_guard<std::mutex> lock(a->m);
@@ -77,6 +111,7 @@ void watchdog(const std::atomic<bool>& finished, std::int64_t wind_down_limit_ns
         std::snprintf(why, sizeof why, "%s: %s outlived its deadline by %.3f s", a->role.c_str(),
                       a->op, static_cast<double>(now - a->bound_ns) / 1e9);
         a->m.unlock();  // watchdog_fires takes every thread's lock
+        tell_late_from_stuck(*a);
         watchdog_fires(why);
       }
       if (now - a->start_ns > opt.stall_limit_ns) {
