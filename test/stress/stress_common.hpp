@@ -53,7 +53,7 @@ struct options {
   double seconds = 5;
   int threads = 64;
   std::uint64_t seed = 0;
-  std::int64_t overshoot_limit_ns = 2'000'000'000;  // past a call's deadline
+  std::int64_t overshoot_limit_ns = 5'000'000'000;  // past a call's deadline
   std::int64_t stall_limit_ns = 30'000'000'000;     // any one call, or the wind-down
 };
 options opt;
