@@ -6,7 +6,7 @@ SAN_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # mutex already orders handler hand-off, so the TSan build uses Asio's null fence instead.
 SAN_TSAN = -fsanitize=thread -DBOOST_ASIO_DISABLE_FENCED_BLOCK
 
-.PHONY: all setup demo test test-plain test-asan test-tsan stress bench package docs clean
+.PHONY: all setup demo test test-plain test-asan test-tsan stress model bench package docs clean
 
 all: test
 
@@ -59,6 +59,13 @@ stress: setup
 	SOCKMODE_LONG=1 ./build/test/stress/close_race_test --log_level=message
 	SOCKMODE_LONG=1 ./build/test/stress/fault_test --log_level=message
 	SOCKMODE_LONG=1 ./build/test/stress/fork_test --log_level=message
+
+# The long run of the model-based differential test against CPython (test/model/).
+MODEL_SECONDS ?= 60
+model: setup
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build build -j$(JOBS) --target model_test
+	./build/test/model_test --driver test/model/driver.py --seeds 1000000 --duration $(MODEL_SECONDS)
 
 bench:
 	@bash .ci/setup bench

@@ -10,6 +10,7 @@
 // for counting its syscalls under strace.
 #include "contenders.hpp"
 #include "harness.hpp"
+#include "idle_threads.hpp"
 #ifdef SOCKMODE_BENCH_TLS
 #include "tls.hpp"
 
@@ -70,6 +71,7 @@ struct config {
   std::size_t selector_registered[2] = {1'000, 10'000};  // sockets in the set
   std::size_t selector_active = 100;                      // of which ready
   std::size_t selector_calls = 5'000;                     // timed calls per contender and run
+  std::vector<std::size_t> idle_thread_counts = {0, 1'000, 10'000};  // close_threads
   bool smoke = false;
   std::string only;  // run just this workload (for diagnosis); empty: all
 };
@@ -93,6 +95,7 @@ config smoke_config() {
   c.selector_registered[1] = 200;
   c.selector_active = 10;
   c.selector_calls = 20;
+  c.idle_thread_counts = {0, 100};
   c.smoke = true;
   return c;
 }
@@ -602,6 +605,21 @@ void one_run(int run, const config& cfg) {
       });
     }
   }
+  if (wanted("close_threads")) {
+    // connect + accept + close with 0, 1,000 and 10,000 idle threads alive that have each
+    // made a sockmode call: close() must not scan them all.
+    for (const std::size_t alive : cfg.idle_thread_counts) {
+      const bench::idle_threads idle(alive);
+      for_each_contender(type_list<raw_posix, sockmode_socket<mode::timeout>>{}, rotate,
+                         [&](auto t) {
+        using C = typename decltype(t)::type;
+        guarded(r + "close_threads " + std::to_string(alive) + " " + C::key, 60, [&] {
+          record(run, "close_threads", C::key, "rate_" + std::to_string(alive),
+                 static_cast<double>(cfg.connects) / C::connect_accept(cfg.connects), "per_s");
+        });
+      });
+    }
+  }
   if (wanted("scale")) for_each_contender(type_list<raw_posix, sockmode_socket<mode::timeout>>{}, rotate, [&](auto t) {
     using C = typename decltype(t)::type;
     guarded(r + "scale " + C::key, 150, [&] {
@@ -725,6 +743,7 @@ std::string report(const config& cfg, const std::vector<contender_info>& cs) {
       {"extra fds per socket, sockmode - raw (" + fmt(static_cast<double>(2 * cfg.scale_pairs), 0) + " sockets)", "~ 0 (< 0.01)", fds_extra, false, 0.01, ""},
       {"timeout overshoot p99 at 10 ms, sockmode timeout", "<= 2 ms", percentile(p99_10ms, 0.99) / 1000.0, false, 2.0, " ms"},
       {"selector select(), sockmode / raw epoll_wait (" + fmt(static_cast<double>(cfg.selector_registered[1]), 0) + " registered, " + std::to_string(cfg.selector_active) + " ready)", "<= 1.2x", ratio_of("selector", selector_metric, "sm_selector", "raw_epoll"), false, 1.2, "x", ratios("selector", selector_metric, "sm_selector", "raw_epoll")},
+      {"connect+accept+close with " + std::to_string(cfg.idle_thread_counts.back()) + " idle threads alive / with none, sockmode timeout (raw: " + fmt(median_of("close_threads", "raw", "rate_" + std::to_string(cfg.idle_thread_counts.back())) / median_of("close_threads", "raw", "rate_0"), 2) + ")", ">= 0.9x", median_of("close_threads", sm, "rate_" + std::to_string(cfg.idle_thread_counts.back())) / median_of("close_threads", sm, "rate_0"), true, 0.9, "x"},
       {"ready-data recv, Asio async+run_for / sockmode timeout", ">= 1.5x", ratio_of("recv_ready", "ns_per_call", "asio_timeout", sm), true, 1.5, "x", ratios("recv_ready", "ns_per_call", "asio_timeout", sm)},
   };
   o << "## Targets\n\n| target | goal | measured (median) | per-run range | result |\n"

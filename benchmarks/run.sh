@@ -22,6 +22,29 @@ mkdir -p "$out"
 
 "$bin" --out "$out" "$@" >/dev/null
 
+# The wait-path workloads again on the epoll wait backend, which sockmode falls back to where
+# io_uring is refused (the run above uses io_uring where the kernel allows it).
+mkdir -p "$out/epoll"
+for w in pingpong_threads pingpong_processes threads64 close_threads; do
+  mkdir -p "$out/epoll/$w"
+  SOCKMODE_WAIT_BACKEND=epoll "$bin" "$@" --out "$out/epoll/$w" --only "$w" >/dev/null
+done
+{
+  echo
+  echo "## The epoll wait backend (SOCKMODE_WAIT_BACKEND=epoll)"
+  echo
+  echo "The wait-path workloads run again with sockmode forced onto epoll, each in its own"
+  echo "process (the contenders other than sockmode are unaffected and measured again)."
+  for w in pingpong_threads pingpong_processes threads64 close_threads; do
+    echo
+    echo "### $w"
+    echo
+    grep -E "^\| (ping-pong|connect\+accept\+close)" "$out/epoll/$w/summary.md" | grep -v "n/a" || true
+    awk -F, -v w="$w" 'NR > 1 && $2 == w && $3 ~ /^sm_/ { print "- " $3 " " $4 ": " $5 " " $6 }' \
+      "$out/epoll/$w/results.csv" | sort | uniq | head -20
+  done
+} >>"$out/summary.md"
+
 # Syscalls per round trip on the wait path: a one-byte ping-pong between two threads, where
 # every recv has to wait. Counted with strace -f -c at N and 2N round trips; the difference
 # removes set-up and tear-down. Informative only.
@@ -38,15 +61,19 @@ if command -v strace >/dev/null 2>&1; then
     echo
     echo "| contender | syscalls per round trip | of which |"
     echo "|---|---:|---|"
-    for key in raw poll asio_timeout poco sm_blocking sm_timeout sm_nonblocking; do
+    for entry in raw poll asio_timeout poco sm_blocking sm_timeout sm_nonblocking \
+        sm_blocking@epoll sm_timeout@epoll sm_nonblocking@epoll; do
+      key=${entry%@*}  # KEY@epoll: on the epoll wait backend
+      backend_env=()
+      [ "$entry" != "$key" ] && backend_env=(SOCKMODE_WAIT_BACKEND="${entry#*@}")
       counts=()
       for n in "$probe_n" $((2 * probe_n)); do
         trace=$(mktemp)
-        strace -f -c -U name,calls -o "$trace" "$bin" --probe "$key" "$n" >/dev/null 2>&1 || true
+        env "${backend_env[@]}" strace -f -c -U name,calls -o "$trace" "$bin" --probe "$key" "$n" >/dev/null 2>&1 || true
         counts+=("$trace")
       done
       # Per-syscall difference between the two traces, divided by probe_n.
-      awk -v n="$probe_n" -v key="$key" '
+      awk -v n="$probe_n" -v key="$entry" '
         FNR == NR && $2 ~ /^[0-9]+$/ { first[$1] = $2; next }
         $2 ~ /^[0-9]+$/ && $1 != "total" { second[$1] = $2 }
         END {

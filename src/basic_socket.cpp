@@ -233,7 +233,10 @@ void basic_socket<Protocol>::connect(const endpoint_type& endpoint, error_code& 
     if (::connect(fd(), endpoint.data(),
                   static_cast<socklen_t>(endpoint.size())) == 0) {
       e = {};
-    } else if (errno == EINPROGRESS || (started && errno == EALREADY)) {
+    } else if (errno == EINPROGRESS || (errno == EALREADY && (started || !gettimeout()))) {
+      // EALREADY at the first attempt: a handshake an earlier call began. A blocking
+      // descriptor waits for it in the kernel, so blocking mode waits too, as CPython's does;
+      // the other modes report EALREADY at once, as CPython's non-blocking descriptor does.
       e = boost::asio::error::would_block;
     } else if (started && errno == EISCONN) {
       e = {};

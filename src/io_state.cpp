@@ -1,12 +1,11 @@
 // The wait path: every call that would block ends up here.
 #include <sockmode/detail/io_state.hpp>
+#include <sockmode/detail/syscalls.hpp>
 #include <sockmode/error.hpp>
 
+#include "wait_backend.hpp"
+
 #include <boost/asio/error.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <linux/membarrier.h>
@@ -16,7 +15,10 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <limits>
 #include <memory>
@@ -24,7 +26,12 @@
 #include <vector>
 
 namespace sockmode::detail {
+
+wait_backend::~wait_backend() = default;
+
 namespace {
+
+constexpr std::size_t not_read = static_cast<std::size_t>(-1);
 
 using boost::system::error_code;
 using clock = std::chrono::steady_clock;
@@ -32,11 +39,18 @@ using clock = std::chrono::steady_clock;
 std::atomic<unsigned> fork_generation{0};
 
 // Guards the links between sockets and the thread contexts that hold their registrations:
-// io_state::registered_in_, thread_context::dead, and changes to any context's cache. Taken on
+// io_state::registered_in_, thread_slot::dead, and changes to any context's cache. Taken on
 // a cache miss, when a socket closes and when a thread exits; never on the wait fast path.
 std::mutex registry_mutex;
 // Never destroyed: a socket in static storage may be closed after this file's statics are gone.
-std::vector<thread_slot*>& all_slots = *new std::vector<thread_slot*>;  // guarded by registry_mutex
+// The slots of the threads alive (in a fork child: of the forking thread and the threads made
+// since), and the slots of threads that have exited, for new threads to take. Slots are never
+// freed, so a socket may keep a pointer to its owner's slot whatever became of the thread.
+std::vector<thread_slot*>& all_slots = *new std::vector<thread_slot*>;   // guarded by registry_mutex
+std::vector<thread_slot*>& free_slots = *new std::vector<thread_slot*>;  // guarded by registry_mutex
+// In a fork child: threads of the parent that did not survive may have left their calls
+// counted in a socket's others_in_use_, so close() asks the live threads' slots instead.
+bool in_fork_child = false;  // written with registry_mutex held, before any other thread exists
 
 constexpr std::size_t lock_count = 16;
 std::mutex socket_locks[lock_count];
@@ -64,21 +78,50 @@ void heavy_fence() noexcept {
 
 }  // namespace
 
-// What sockmode keeps per thread. Which socket, if any, the thread is inside a call on: a
-// thread is inside at most one call at a time, so one slot per thread tells close() whether
-// the descriptor is still in use, and entering a call costs one store instead of a shared
-// counter's two atomic read-modify-writes. And the thread's wait context, made by its first
-// wait, so that threads that never wait cost no descriptors.
-struct thread_slot {
-  thread_slot() {
-    std::lock_guard<std::mutex> registry(registry_mutex);
-    all_slots.push_back(this);
-  }
-  thread_slot(const thread_slot&) = delete;
-  thread_slot& operator=(const thread_slot&) = delete;
-  ~thread_slot();
+// Every thread waits with io_uring where the kernel allows it, else with epoll. The choice is
+// the process's, made at the first wait: SOCKMODE_WAIT_BACKEND=epoll forces epoll, and a
+// refused io_uring_setup (an old kernel, seccomp, a container) falls back to it for good.
+std::atomic<bool> uring_refused{false};
 
+bool uring_wanted() noexcept {
+#if defined(SOCKMODE_HAS_IO_URING)
+  static const bool wanted = [] {
+    const char* v = std::getenv("SOCKMODE_WAIT_BACKEND");
+    return v == nullptr || std::strcmp(v, "epoll") != 0;
+  }();
+  return wanted && !uring_refused.load(std::memory_order_relaxed);
+#else
+  return false;
+#endif
+}
+
+wait_backend* make_backend() {
+#if defined(SOCKMODE_HAS_IO_URING)
+  if (uring_wanted()) {
+    int error = 0;
+    if (wait_backend* b = sockmode_make_uring_backend(&error)) return b;
+    if (error == EMFILE || error == ENFILE || error == ENOMEM) {
+      // Out of descriptors or memory, not refused: epoll would fail the same way.
+      throw boost::system::system_error(error_code(error, boost::system::system_category()),
+                                        "io_uring_setup");
+    }
+    uring_refused.store(true, std::memory_order_relaxed);
+  }
+#endif
+  return make_epoll_backend();
+}
+
+// What sockmode keeps per thread. Which socket, if any, the thread is inside a call on (a
+// thread is inside at most one call at a time), and its wait context, made by its first wait
+// so that threads that never wait cost no descriptors.
+//
+// Whether a socket is still in use is two questions for close(), each O(1): is its owner (the
+// first thread to use it) inside a call on it, which the owner publishes with one plain store
+// in its slot, and how many other threads are, a counter in the socket that only they pay for.
+struct thread_slot {
   std::atomic<const io_state*> in_use{nullptr};
+  bool counted = false;  // the call in progress is in its socket's others_in_use_
+  bool dead = false;     // in a fork child: a thread that did not survive the fork
   std::unique_ptr<thread_context> context;
 };
 
@@ -90,28 +133,24 @@ struct waiter {
   bool writes;  // the direction whose deadline applies
 };
 
-// The io_context a thread waits on. One per thread, not per socket: its three descriptors
-// (epoll, eventfd, timerfd) are the whole descriptor cost of sockmode.
+// The wait backend a thread waits with (src/wait_backend.hpp): one per thread, not per
+// socket, so that a thread that never waits costs no descriptors. With io_uring it costs one
+// descriptor (the ring); with epoll three (epoll, eventfd, timerfd).
 //
 // A descriptor stays registered with it after a wait, in a small cache, so that the next wait
-// on the same socket costs one epoll_ctl(MOD) and the epoll_wait, instead of ADD, FIONBIO, MOD
-// and DEL. A socket's entries are dropped from every cache before its descriptor is closed
-// (io_state::shut), so no cache ever holds a closed or reused descriptor number.
+// on the same socket costs no registration syscalls. A socket's entries are dropped from every
+// cache before its descriptor is closed (io_state::shut), so no cache ever holds a closed or
+// reused descriptor number.
 struct thread_context {
   struct registration {
-    explicit registration(boost::asio::io_context& io) : descriptor(io) {}
-    boost::asio::posix::stream_descriptor descriptor;
     // The socket it belongs to. Entries are dropped before their socket's descriptor closes
     // (io_state::shut), so a live entry never refers to a closed or reused number.
     io_state* owner = nullptr;
     std::uint64_t last_use = 0;
   };
-  static constexpr std::size_t cache_size = 8;
 
-  thread_context() {
-    cache.reserve(cache_size);
-    for (std::size_t i = 0; i < cache_size; ++i) cache.emplace_back(io);
-  }
+  explicit thread_context(const thread_slot& thread)
+      : backend(make_backend()), owner_thread(thread) {}
   thread_context(const thread_context&) = delete;
   thread_context& operator=(const thread_context&) = delete;
   ~thread_context() {
@@ -119,38 +158,41 @@ struct thread_context {
     drop_all();
   }
 
-  // The registration for `owner`'s descriptor, made on a miss (evicting the least recently
-  // used entry). Only this context's own thread calls it.
-  registration* acquire(io_state& owner, int fd, error_code& ec) {
+  // The slot holding `owner`'s descriptor, registered on a miss (evicting the least recently
+  // used entry); no_slot if it cannot be registered. Only this context's own thread calls it.
+  std::size_t acquire(io_state& owner, int fd, error_code& ec) {
     {
       std::lock_guard<std::mutex> lock(cache_mutex);
-      for (registration& r : cache) {
-        if (r.owner == &owner) {
-          r.last_use = ++use_clock;
-          return &r;
+      for (std::size_t i = 0; i < cache.size(); ++i) {
+        if (cache[i].owner == &owner) {
+          cache[i].last_use = ++use_clock;
+          return i;
         }
       }
     }
     std::lock_guard<std::mutex> registry(registry_mutex);
     std::lock_guard<std::mutex> lock(cache_mutex);
-    registration* victim = &cache.front();
-    for (registration& r : cache) {
-      if (r.last_use < victim->last_use) victim = &r;
+    std::size_t victim = 0;
+    for (std::size_t i = 1; i < cache.size(); ++i) {
+      if (cache[i].last_use < cache[victim].last_use) victim = i;
     }
-    drop(*victim);
-    victim->descriptor.assign(fd, ec);
-    if (ec) return nullptr;
-    victim->owner = &owner;
-    victim->last_use = ++use_clock;
+    drop(victim);
+    if (const int e = backend->assign(victim, fd); e != 0) {
+      ec = error_code(e, boost::system::system_category());
+      return wait_backend::no_slot;
+    }
+    cache[victim].owner = &owner;
+    cache[victim].last_use = ++use_clock;
     owner.registered_in_.push_back(this);
     return victim;
   }
 
   // With registry_mutex and cache_mutex held. The descriptor belongs to its socket and is
   // still open here: deregister it, never close it.
-  void drop(registration& r) {
+  void drop(std::size_t i) {
+    registration& r = cache[i];
     if (r.owner == nullptr) return;
-    r.descriptor.release();
+    backend->release(i);
     auto& links = r.owner->registered_in_;
     links.erase(std::remove(links.begin(), links.end(), this), links.end());
     r.owner = nullptr;
@@ -159,63 +201,53 @@ struct thread_context {
   // With registry_mutex held.
   void drop_all() {
     std::lock_guard<std::mutex> lock(cache_mutex);
-    for (registration& r : cache) drop(r);
+    for (std::size_t i = 0; i < cache.size(); ++i) drop(i);
   }
 
   void drop_owner(const io_state& owner) {
     std::lock_guard<std::mutex> lock(cache_mutex);
-    for (registration& r : cache) {
-      if (r.owner == &owner) drop(r);
+    for (std::size_t i = 0; i < cache.size(); ++i) {
+      if (cache[i].owner == &owner) drop(i);
     }
   }
 
-  boost::asio::io_context io{1};  // run by this thread alone; other threads only post
-  std::mutex cache_mutex;         // this thread, and another one dropping a closed socket
-  std::vector<registration> cache;
+  std::unique_ptr<wait_backend> backend;
+  std::mutex cache_mutex;  // this thread, and another one dropping a closed socket
+  std::array<registration, wait_backend::slots> cache{};
   std::uint64_t use_clock = 0;
-  // The deadline timer is left armed when a wait ends early: the next wait, typically with a
-  // later deadline, then costs no timer syscall at all. When it fires before the current
-  // deadline it re-arms for it; with no wait in progress it just stops.
-  boost::asio::steady_timer timer{io};
-  std::int64_t timer_expiry_ns = std::numeric_limits<std::int64_t>::max();  // not armed
-  std::int64_t deadline_ns = -1;  // of the wait in progress; -1: none
-
-  void arm_timer(std::int64_t expiry_ns) {
-    timer_expiry_ns = expiry_ns;
-    timer.expires_at(clock::time_point(std::chrono::nanoseconds(expiry_ns)));
-    timer.async_wait([this, expiry_ns](const error_code& e) {
-      if (e || timer_expiry_ns != expiry_ns) return;  // replaced by an earlier deadline
-      timer_expiry_ns = std::numeric_limits<std::int64_t>::max();
-      if (deadline_ns < 0) return;
-      if (deadline_ns <= expiry_ns) timed_out = true;
-      else arm_timer(deadline_ns);
-    });
-  }
   unsigned fork_gen = fork_generation.load(std::memory_order_relaxed);
-  // In a fork child: the thread of this context did not survive the fork. Its context is
-  // heap memory without a thread, and its epoll instance is the parent's: never touch it again.
-  bool dead = false;
+  const thread_slot& owner_thread;  // whose context this is
+  // The wait in progress, or the last one. Signals carry the id of the wait they are meant
+  // for, so one that arrives late is recognised and ignored.
+  std::uint64_t wait_id = 0;
   // This thread's entry in the waiters of the socket it waits on. Here rather than on its
   // stack: a fork child may still walk a list that holds a thread that did not survive the
-  // fork, whose stack glibc recycles for the child's new threads or unmaps.
+  // fork, whose stack the child's new threads may reuse.
   waiter self{};
-
-  // The wait in progress. Handlers carry the id of the wait they belong to, so a handler left
-  // queued by an earlier wait (a cancelled descriptor wait, a late abort) is recognised and
-  // ignored.
-  std::uint64_t wait_id = 0;
-  bool ready = false;
-  bool timed_out = false;
-  bool aborted = false;
-  bool deadline_moved = false;  // the socket's deadline changed: recompute and wait again
-  error_code ready_ec;
 };
 
-thread_slot::~thread_slot() {
-  context.reset();  // drops its registrations first
-  std::lock_guard<std::mutex> registry(registry_mutex);
-  all_slots.erase(std::remove(all_slots.begin(), all_slots.end(), this), all_slots.end());
-}
+// A thread's slot, taken when the thread first uses sockmode and given back when it exits.
+struct slot_holder {
+  slot_holder() {
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    if (free_slots.empty()) {
+      slot = new thread_slot;
+    } else {
+      slot = free_slots.back();
+      free_slots.pop_back();
+    }
+    all_slots.push_back(slot);
+  }
+  slot_holder(const slot_holder&) = delete;
+  slot_holder& operator=(const slot_holder&) = delete;
+  ~slot_holder() {
+    slot->context.reset();  // drops its registrations first
+    std::lock_guard<std::mutex> registry(registry_mutex);
+    all_slots.erase(std::remove(all_slots.begin(), all_slots.end(), slot), all_slots.end());
+    free_slots.push_back(slot);
+  }
+  thread_slot* slot;
+};
 
 // src/selector.cpp: its registry lock, held across fork() like the locks above.
 void lock_selectors_for_fork() noexcept;
@@ -223,7 +255,9 @@ void unlock_selectors_after_fork() noexcept;
 
 namespace {
 
-thread_local thread_slot current_slot;
+thread_local slot_holder current_holder;
+
+thread_slot& current_slot() noexcept { return *current_holder.slot; }
 
 // fork() with every socket lock and the registry held, so the child inherits none of them
 // locked by a thread that does not exist there. The forking thread also drops its
@@ -231,11 +265,11 @@ thread_local thread_slot current_slot;
 // until notify_fork, and could neither re-register a registration nor deregister one without
 // also removing the parent's.
 extern "C" void sockmode_before_fork() {
-  static_cast<void>(current_slot);  // made now: its constructor takes the registry mutex
+  static_cast<void>(current_slot());  // taken now: taking it takes the registry mutex
   lock_selectors_for_fork();  // every close() takes it (drop_from_selectors)
   for (std::mutex& m : socket_locks) m.lock();
   registry_mutex.lock();
-  if (thread_context* context = current_slot.context.get()) context->drop_all();
+  if (thread_context* context = current_slot().context.get()) context->drop_all();
 }
 
 void unlock_after_fork() {
@@ -248,24 +282,28 @@ extern "C" void sockmode_after_fork_in_parent() { unlock_after_fork(); }
 
 extern "C" void sockmode_after_fork_in_child() {
   if (fast_owner_entry) register_heavy_fence();  // idempotent; in case it is not inherited
-  // The other threads' slots live in their thread-local storage, which glibc recycles for the
-  // child's new threads or unmaps: forget them, and mark their contexts (heap memory) dead.
+  // The other threads' contexts are memory without a thread, and their epoll or io_uring
+  // instances are the parent's: never touch them again. Their slots stay allocated, marked
+  // dead, and are never handed out again.
   for (thread_slot* slot : all_slots) {
-    if (slot != &current_slot && slot->context) slot->context->dead = true;
+    if (slot != &current_slot()) slot->dead = true;
   }
-  all_slots.assign(1, &current_slot);
+  all_slots.assign(1, &current_slot());
+  in_fork_child = true;
   fork_generation.fetch_add(1, std::memory_order_relaxed);
   unlock_after_fork();
 }
 
 thread_context& this_thread_context() {
-  std::unique_ptr<thread_context>& context = current_slot.context;
+  std::unique_ptr<thread_context>& context = current_slot().context;
   if (!context) {
-    context = std::make_unique<thread_context>();
+    context = std::make_unique<thread_context>(current_slot());
   } else if (const unsigned gen = fork_generation.load(std::memory_order_relaxed);
              context->fork_gen != gen) {
-    // A fresh epoll instance for the child; the cache is empty (see sockmode_before_fork).
-    context->io.notify_fork(boost::asio::execution_context::fork_child);
+    // A new backend for the child, once the old one has let go of the parent's instance;
+    // the cache is empty (see sockmode_before_fork).
+    context->backend->fork_child();
+    context->backend.reset(make_backend());
     context->fork_gen = gen;
   }
   return *context;
@@ -288,46 +326,30 @@ bool would_block(const error_code& ec) noexcept {
   return ec == boost::asio::error::would_block || ec == boost::asio::error::try_again;
 }
 
-// Waits on `context` until `entry` is ready for `w`, the deadline passes (-1: none), or another
-// thread aborts the wait; `context.wait_id` is this wait's, set by the caller. Without an
-// entry, only the deadline or an abort ends it.
-error_code wait_ready(thread_context& context, thread_context::registration* entry,
-                      io_state::wait_type w, std::int64_t deadline_ns) {
-  context.ready = false;
-  context.timed_out = false;
-  context.aborted = false;
-  context.deadline_moved = false;
-  context.deadline_ns = deadline_ns;
-  const std::uint64_t id = context.wait_id;
-  if (entry != nullptr) {
-    entry->descriptor.async_wait(static_cast<boost::asio::posix::descriptor_base::wait_type>(w),
-                                 [&context, id](const error_code& e) {
-                                   if (context.wait_id != id) return;
-                                   context.ready_ec = e;
-                                   context.ready = true;
-                                 });
+// The error a wait that did not end ready reports, or none: a moved deadline is a spurious
+// wake-up, and the caller tries again.
+error_code wait_error(const wait_outcome& o) noexcept {
+  switch (o.how) {
+    case wake::ready:
+      return o.error != 0 ? error_code(o.error, boost::system::system_category()) : error_code();
+    case wake::aborted: return boost::asio::error::operation_aborted;
+    case wake::deadline_moved: return {};
+    case wake::timed_out: break;
   }
-  if (deadline_ns >= 0 && deadline_ns < context.timer_expiry_ns) context.arm_timer(deadline_ns);
-  // run_one returns after each handler, stale ones included; signals are absorbed inside it,
-  // and the deadline is absolute, so neither restarts it.
-  if (context.io.stopped()) context.io.restart();
-  while (!context.ready && !context.timed_out && !context.aborted && !context.deadline_moved)
-    context.io.run_one();
-  // A descriptor wait still pending completes later as a stale handler; nothing waits for it.
-  if (!context.ready && entry != nullptr) entry->descriptor.cancel();
-  context.deadline_ns = -1;
-
-  // Ready wins over a deadline or abort that came at the same moment: the caller retries.
-  if (context.ready) return context.ready_ec;
-  if (context.aborted) return boost::asio::error::operation_aborted;
-  if (context.deadline_moved) return {};  // as a spurious wake-up: the caller retries
   return error::timeout;
+}
+
+wait_backend::direction direction_of(io_state::wait_type w) noexcept {
+  if (w == io_state::wait_type::wait_write) return wait_backend::write_ready;
+  if (w == io_state::wait_type::wait_error) return wait_backend::error_ready;
+  return wait_backend::read_ready;
 }
 
 }  // namespace
 
 // src/selector.cpp: takes a closing descriptor out of every selector it is registered in.
 void drop_from_selectors(io_state& state) noexcept;
+
 
 io_state::io_state(timeout_type mode) noexcept
     : timeout_ns_(mode ? mode->count() : -1) {
@@ -353,17 +375,20 @@ void io_state::set_descriptor(int fd) noexcept { fd_.store(fd, std::memory_order
 
 thread_slot* io_state::enter(error_code& ec) noexcept {
   if (!closed_.load(std::memory_order_relaxed)) {
-    thread_slot* slot = &current_slot;
+    thread_slot* slot = &current_slot();
     // Either shut() sees our slot, or we see closed_. The socket's owner (the first thread to
     // use it) publishes with a plain store, and shut() from any other thread pays for it with
     // membarrier(); every other thread uses a full fence here.
     const thread_slot* owner = owner_.load(std::memory_order_relaxed);
     if (owner == slot && fast_owner_entry) {
+      slot->counted = false;
       slot->in_use.store(this, std::memory_order_relaxed);
       std::atomic_signal_fence(std::memory_order_seq_cst);
     } else {
       if (owner == nullptr) owner_.compare_exchange_strong(owner, slot);
-      slot->in_use.store(this);
+      slot->counted = true;
+      slot->in_use.store(this, std::memory_order_relaxed);  // for a fork child's close()
+      others_in_use_.fetch_add(1);                            // a full barrier, as the store was
     }
     if (!closed_.load()) {
       if (fd_.load(std::memory_order_acquire) >= 0) return slot;
@@ -378,6 +403,10 @@ thread_slot* io_state::enter(error_code& ec) noexcept {
 }
 
 void io_state::leave(thread_slot* slot) noexcept {
+  if (slot->counted) {
+    slot->in_use.load(std::memory_order_relaxed)->others_in_use_.fetch_sub(
+        1, std::memory_order_release);
+  }
   slot->in_use.store(nullptr, std::memory_order_release);
 }
 
@@ -409,12 +438,22 @@ void io_state::wait(wait_type w, timeout_type timeout, error_code& ec) {
       ec);
 }
 
+std::size_t io_state::perform_read(const iovecs& buffers, attempt_fn attempt, error_code& ec) {
+  return run(wait_type::wait_read, timeout_ns_.load(std::memory_order_relaxed), attempt, ec,
+             false, false, buffers.bytes != 0 ? &buffers : nullptr);
+}
+
+const char* io_state::wait_backend_name() {
+  return this_thread_context().backend->name();
+}
+
 std::size_t io_state::perform_with_back_off(wait_type w, attempt_fn attempt, error_code& ec) {
   return run(w, timeout_ns_.load(std::memory_order_relaxed), attempt, ec, false, true);
 }
 
 std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
-                          error_code& ec, bool deadline_from_start, bool back_off) {
+                          error_code& ec, bool deadline_from_start, bool back_off,
+                          const iovecs* read) {
   thread_slot* const slot = enter(ec);
   if (slot == nullptr) return 0;
   struct leave_on_exit {  // even if an attempt throws: close() waits for this slot
@@ -437,6 +476,21 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
   // One deadline for the whole call: retries after a spurious wake-up, a signal or a partial
   // transfer keep it.
   std::int64_t deadline_ns = deadline_from_start && timeout_ns > 0 ? now_ns() + timeout_ns : -1;
+  // A read the backend can hand to the kernel whole (io_uring) waits as one operation, and
+  // after a read that drained the socket it goes there without a first try: a try bound to
+  // fail would be a syscall more than a blocking read's one. A read that finds data ready
+  // that way costs one syscall all the same (the submission completes at once).
+  bool submit = false;
+  if (read != nullptr && timeout_ns != 0) {
+    try {
+      submit = this_thread_context().backend->submits_reads();
+    } catch (const boost::system::system_error&) {
+      // No wait context (no descriptor left for it): a read that waits reports it from await().
+    }
+    if (!submit) read = nullptr;
+  }
+  bool try_first = !submit || !reads_drained_.load(std::memory_order_relaxed);
+  bool tried_and_waited = false;
   std::size_t n = 0;
   std::int64_t sleep_ns = first_back_off_ns;
   for (bool retry = false;; retry = true) {
@@ -444,7 +498,13 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
       ec = error::timeout;
       break;
     }
-    n = attempt(ec);
+    const bool tried = try_first;
+    if (try_first) {
+      n = attempt(ec);
+    } else {
+      ec = boost::asio::error::would_block;
+      try_first = true;  // after a deadline moved, try again first
+    }
     if (back_off && timeout_ns < 0 && ec == no_readiness_event()) {
       // Nothing to wait for but time (see first_back_off_ns and back_off_cap_ns).
       ec = await(-1, w, now_ns() + sleep_ns, generation);
@@ -464,14 +524,34 @@ std::size_t io_state::run(wait_type w, std::int64_t timeout_ns, attempt_fn attem
       break;
     }
     if (timeout_ns > 0 && deadline_ns < 0) deadline_ns = now_ns() + timeout_ns;
-    ec = await(fd_.load(std::memory_order_relaxed), w, deadline_ns, generation);
+    if (submit) {
+      tried_and_waited = tried_and_waited || tried;
+      std::size_t got = not_read;
+      ec = await(fd_.load(std::memory_order_relaxed), w, deadline_ns, generation, read, &got);
+      if (got != not_read) {
+        n = got;
+        if (!ec && n == 0) ec = boost::asio::error::eof;  // submitted reads are stream reads
+        break;
+      }
+    } else {
+      ec = await(fd_.load(std::memory_order_relaxed), w, deadline_ns, generation);
+    }
     if (ec) break;
+  }
+  if (submit) {
+    // Drained: the read came back short, or its first try found nothing. A read submitted
+    // without a try that came back full says nothing either way; trying first next time
+    // keeps a reader that never waits (bulk) on the one-syscall path.
+    reads_drained_.store(ec ? would_block(ec) || ec == error::timeout
+                            : tried_and_waited || n < read->bytes,
+                         std::memory_order_relaxed);
   }
   return n;
 }
 
 error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
-                           std::uint64_t cancel_generation) {
+                           std::uint64_t cancel_generation, const iovecs* read,
+                           std::size_t* bytes_read) {
   thread_context* made = nullptr;
   try {
     made = &this_thread_context();
@@ -479,8 +559,8 @@ error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
     return e.code();  // the thread's first wait, and no descriptor left for its context (EMFILE)
   }
   thread_context& context = *made;
-  // A new id for every await, published before anything can be posted for it: a handler meant
-  // for an earlier await, even one that ended before it waited, is ignored.
+  // A new id for every await, published before anything can be signalled for it: a signal
+  // meant for an earlier await, even one that ended before it waited, is ignored.
   waiter& self = context.self;
   self = {&context, ++context.wait_id, nullptr, w == wait_type::wait_write};
   {
@@ -496,9 +576,18 @@ error_code io_state::await(int fd, wait_type w, std::int64_t deadline_ns,
   if (deadline_ns >= 0 && now_ns() >= deadline_ns) {
     ec = error::timeout;
   } else if (fd < 0) {
-    ec = wait_ready(context, nullptr, w, deadline_ns);
-  } else if (thread_context::registration* entry = context.acquire(*this, fd, ec)) {
-    ec = wait_ready(context, entry, w, deadline_ns);
+    ec = wait_error(context.backend->wait(self.id, wait_backend::no_slot, direction_of(w),
+                                          deadline_ns));
+  } else if (const std::size_t slot = context.acquire(*this, fd, ec);
+             slot != wait_backend::no_slot) {
+    if (read != nullptr) {
+      const wait_outcome o =
+          context.backend->read(self.id, slot, read->entries, read->count, deadline_ns);
+      ec = wait_error(o);
+      if (o.how == wake::ready) *bytes_read = o.bytes;
+    } else {
+      ec = wait_error(context.backend->wait(self.id, slot, direction_of(w), deadline_ns));
+    }
   }
   std::lock_guard<std::mutex> guard(lock());
   for (waiter** link = &waiters_; *link != nullptr; link = &(*link)->next) {
@@ -514,10 +603,8 @@ void io_state::abort_waiters() {
   // Each waiter's context is run only by its own thread; the abort travels there as a posted
   // handler, which ignores itself if that thread has moved on to another wait.
   for (waiter* w = waiters_; w != nullptr; w = w->next) {
-    if (w->context->dead) continue;  // a fork child's view of a parent thread
-    boost::asio::post(w->context->io, [context = w->context, id = w->id] {
-      if (context->wait_id == id) context->aborted = true;
-    });
+    if (w->context->owner_thread.dead) continue;  // a fork child's view of a parent thread
+    w->context->backend->signal(w->id, wake::aborted);
   }
 }
 
@@ -535,10 +622,8 @@ void io_state::set_deadline(wait_type w, std::int64_t deadline_ns) noexcept {
   // As Go: a new deadline applies to the calls already waiting. Each recomputes its deadline
   // and waits again, or fails at once if the new one has passed.
   for (waiter* x = waiters_; x != nullptr; x = x->next) {
-    if (x->writes != writes || x->context->dead) continue;
-    boost::asio::post(x->context->io, [context = x->context, id = x->id] {
-      if (context->wait_id == id) context->deadline_moved = true;
-    });
+    if (x->writes != writes || x->context->owner_thread.dead) continue;
+    x->context->backend->signal(x->id, wake::deadline_moved);
   }
 }
 
@@ -577,10 +662,25 @@ void io_state::open(function_ref<void(error_code&)> open_descriptor, error_code&
   if (fd_.load(std::memory_order_relaxed) < 0) open_descriptor(ec);
 }
 
+bool io_state::in_use_by_any_thread() const noexcept {
+  std::lock_guard<std::mutex> registry(registry_mutex);  // a fork child's flag, dead slots
+  if (in_fork_child) {
+    // Counts left by threads that did not survive the fork cannot be trusted here: ask each
+    // live thread instead (rarely many, in a child).
+    for (const thread_slot* slot : all_slots) {
+      if (slot->in_use.load() == this) return true;
+    }
+    return false;
+  }
+  const thread_slot* owner = owner_.load();
+  if (owner != nullptr && !owner->dead && owner->in_use.load() == this) return true;
+  return others_in_use_.load() != 0;
+}
+
 void io_state::shut(function_ref<void()> close_descriptor) noexcept {
   closed_.store(true);
   const thread_slot* owner = owner_.load();
-  if (owner != nullptr && owner != &current_slot && fast_owner_entry) {
+  if (owner != nullptr && owner != &current_slot() && fast_owner_entry) {
     // The owner's slot store may still sit in its CPU's store buffer, and its load of closed_
     // may already have happened: a barrier on every CPU running this process settles both.
     heavy_fence();
@@ -593,14 +693,7 @@ void io_state::shut(function_ref<void()> close_descriptor) noexcept {
   // Until every thread has left its call on this socket: those in a syscall leave within
   // microseconds, and waiting ones as soon as their abort is handled.
   for (int round = 0;; ++round) {
-    bool in_use = false;
-    {
-      std::lock_guard<std::mutex> registry(registry_mutex);
-      for (const thread_slot* slot : all_slots) {
-        if (slot->in_use.load() == this) in_use = true;
-      }
-    }
-    if (!in_use) break;
+    if (!in_use_by_any_thread()) break;
     if (round < 16) std::this_thread::yield();
     else std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
@@ -609,7 +702,7 @@ void io_state::shut(function_ref<void()> close_descriptor) noexcept {
     std::lock_guard<std::mutex> registry(registry_mutex);
     while (!registered_in_.empty()) {
       thread_context* context = registered_in_.back();
-      if (context->dead) registered_in_.pop_back();
+      if (context->owner_thread.dead) registered_in_.pop_back();
       else context->drop_owner(*this);  // removes it from registered_in_
     }
   }

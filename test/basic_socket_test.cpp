@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -535,6 +536,21 @@ BOOST_DATA_TEST_CASE(sendall_in_non_blocking_mode_sends_what_fits_then_would_blo
   BOOST_TEST(drain(server) == sent);
 }
 
+// Found by test/model: sockmode answered would_block after the first partial send without
+// asking the kernel again, where CPython's next send reports the peer's RST.
+BOOST_DATA_TEST_CASE(sendall_in_non_blocking_mode_to_a_closed_peer_reports_the_kernel_error,
+                     loopbacks, address) {
+  auto [client, server] = connected_pair(address);
+  server.close();  // nothing unread: a FIN now, and an RST for the first byte that arrives
+  client.setblocking(false);
+  std::vector<char> big(64u << 20, 'c');
+  error_code ec;
+  const std::size_t sent = client.sendall(buffer(big), ec);
+  BOOST_TEST((ec == asio_error::broken_pipe || ec == asio_error::connection_reset),
+             ec.message());
+  BOOST_TEST(sent < big.size());
+}
+
 BOOST_DATA_TEST_CASE(send_to_a_reset_peer_fails_with_the_kernel_error, loopbacks, address) {
   auto [client, server] = connected_pair(address);
   server.next_layer().set_option(boost::asio::socket_base::linger(true, 0));
@@ -644,6 +660,29 @@ BOOST_DATA_TEST_CASE(non_blocking_connect_to_a_full_queue_is_still_in_progress,
   s.wait(wait_type::wait_write, 200ms, ec);
   BOOST_TEST((ec == sockmode::error::timeout));
   BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::already_started));
+}
+
+// Found while building test/model: on a blocking descriptor the kernel waits for a handshake
+// an earlier call began, and so does CPython's blocking connect; sockmode's failed with
+// EALREADY at once. Timeout and non-blocking modes get EALREADY at once in both.
+BOOST_DATA_TEST_CASE(blocking_connect_waits_for_a_handshake_already_in_progress,
+                     loopbacks, address) {
+  full_listener full(address);
+  sockmode::tcp::socket s;
+  s.setblocking(false);
+  BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::would_block));
+  s.settimeout(200ms);
+  BOOST_TEST((s.connect_ex(full.endpoint()) == asio_error::already_started));
+  s.setblocking(true);
+  error_code ec;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(200ms);
+    s.cancel();
+  });
+  const seconds took = elapsed([&] { ec = s.connect_ex(full.endpoint()); });
+  canceller.join();
+  BOOST_TEST((ec == asio_error::operation_aborted), ec.message());
+  BOOST_TEST(took.count() >= 0.15);
 }
 
 BOOST_DATA_TEST_CASE(blocking_connect_succeeds_and_both_ends_see_each_other, loopbacks, address) {
@@ -929,6 +968,31 @@ BOOST_AUTO_TEST_CASE(ten_thousand_sockets_cost_no_descriptors_beyond_their_own) 
                                     << " descriptors beyond the sockets'");
   BOOST_TEST(extra >= 0);
   BOOST_TEST(extra <= 3 * threads + 8);  // 3 per waiting thread, plus the shared home context
+}
+
+// The wait backend's own descriptors: io_uring's one ring, or epoll's epoll, eventfd and
+// timerfd. SOCKMODE_WAIT_BACKEND=epoll (the *_epoll tests) forces the fallback.
+BOOST_AUTO_TEST_CASE(a_thread_that_waited_costs_one_descriptor_with_io_uring_three_with_epoll) {
+  const char* forced = std::getenv("SOCKMODE_WAIT_BACKEND");
+  auto [client, server] = connected_pair();
+  client.settimeout(1ms);
+  const int before = open_descriptors();
+  std::string backend;
+  int during = 0;
+  std::thread([&] {
+    char byte = 0;
+    error_code ec;
+    client.recv(buffer(&byte, 1), ec);  // times out: this thread's wait context now exists
+    BOOST_TEST((ec == sockmode::error::timeout));
+    backend = sockmode::detail::io_state::wait_backend_name();
+    during = open_descriptors();
+  }).join();
+  BOOST_TEST_MESSAGE("wait backend: " << backend << ", " << during - before
+                                      << " descriptors for a thread that waited");
+  if (forced != nullptr && std::string(forced) == "epoll") BOOST_TEST(backend == "epoll");
+  BOOST_TEST((backend == "io_uring" || backend == "epoll"));
+  BOOST_TEST(during - before == (backend == "io_uring" ? 1 : 3));
+  BOOST_TEST(open_descriptors() == before);  // released when the thread exited
 }
 
 BOOST_AUTO_TEST_SUITE_END()

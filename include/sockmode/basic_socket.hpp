@@ -133,15 +133,14 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
     const detail::iovecs iov = detail::to_iovecs<boost::asio::mutable_buffer>(buffers);
-    return state_->perform(
-        wait_type::wait_read,
-        [&](boost::system::error_code& e) -> std::size_t {
-          if (iov.bytes == 0) return e = {}, 0;  // never waits, as CPython's recv(0)
-          const std::size_t n = detail::receive(fd(), iov, nullptr, nullptr, e);
-          if (!e && n == 0 && is_stream) e = boost::asio::error::eof;
-          return n;
-        },
-        ec);
+    const auto attempt = [&](boost::system::error_code& e) -> std::size_t {
+      if (iov.bytes == 0) return e = {}, 0;  // never waits, as CPython's recv(0)
+      const std::size_t n = detail::receive(fd(), iov, nullptr, nullptr, e);
+      if (!e && n == 0 && is_stream) e = boost::asio::error::eof;
+      return n;
+    };
+    if constexpr (is_stream) return state_->perform_read(iov, attempt, ec);
+    return state_->perform(wait_type::wait_read, attempt, ec);
   }
 
   /// Asio's SyncWriteStream: writes at least one byte.
@@ -212,16 +211,19 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     std::size_t sent = 0;
     state_->perform(wait_type::wait_write,
                     [&](boost::system::error_code& e) -> std::size_t {
-                      const std::size_t n = detail::send(
-                          fd(),
-                          detail::to_iovecs<boost::asio::const_buffer>(rest), nullptr, 0, e);
-                      if (total == 0 && is_stream) empty_send_never_waits(e);
-                      sent += n;
-                      if (!e && sent < total) {
+                      for (;;) {
+                        const std::size_t n = detail::send(
+                            fd(),
+                            detail::to_iovecs<boost::asio::const_buffer>(rest), nullptr, 0, e);
+                        if (total == 0 && is_stream) empty_send_never_waits(e);
+                        sent += n;
+                        if (e || sent >= total) return sent;
                         drop_front(rest, n);
-                        e = boost::asio::error::would_block;  // wait for room, same deadline
+                        // As CPython: a mode that waits checks the deadline and waits for
+                        // room before the next send; non-blocking mode asks the kernel again
+                        // at once, which alone knows whether it would block or has an error.
+                        if (getblocking()) return e = boost::asio::error::would_block, sent;
                       }
-                      return sent;
                     },
                     ec, /*deadline_from_start=*/true);
     return sent;

@@ -22,6 +22,7 @@ struct waiter;
 struct thread_context;
 struct thread_slot;
 struct selector_core;
+struct iovecs;
 
 // What the threads using one descriptor share: its mode, whether it may still be used, and
 // who is waiting on it. Heap-allocated by io_object, so its address is stable during calls.
@@ -67,6 +68,17 @@ class SOCKMODE_API io_state {
   std::size_t perform(wait_type w, attempt_fn attempt, boost::system::error_code& ec,
                       bool deadline_from_start = false);
 
+  // As perform, for a stream read into `buffers` (no address, no flags) by `attempt`. Where
+  // the thread's wait backend can hand the read itself to the kernel (io_uring), a read that
+  // has to wait is submitted whole, and one that follows a read that drained the socket is
+  // submitted without trying first: a waiting read then costs what a blocking read costs.
+  // End of stream is error eof, as `attempt` reports it.
+  std::size_t perform_read(const iovecs& buffers, attempt_fn attempt,
+                           boost::system::error_code& ec);
+
+  // The calling thread's wait backend, "io_uring" or "epoll" (made now if it was not yet).
+  static const char* wait_backend_name();
+
   // As perform, for an attempt that may answer `no_readiness_event()`: it cannot complete yet,
   // and no readiness event will say when it can. The case is connect to a Unix listener whose
   // backlog is full: the kernel answers EAGAIN, and poll() reports an unconnected Unix socket
@@ -110,15 +122,21 @@ class SOCKMODE_API io_state {
  private:
   std::size_t run(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
                   boost::system::error_code& ec, bool deadline_from_start,
-                  bool back_off = false);
+                  bool back_off = false, const iovecs* read = nullptr);
   thread_slot* enter(boost::system::error_code& ec) noexcept;
   static void leave(thread_slot* slot) noexcept;
   // Until `fd` is ready for `w`, the deadline (-1: none) passes (error::timeout), or cancel()
   // or close() aborts the wait. With fd < 0 there is no descriptor: a sleep until the deadline
   // that cancel() and close() still end.
+  // With `read`, the backend reads into it instead, and a read that completes stores its
+  // byte count in *bytes_read (0: end of stream); otherwise *bytes_read is left alone.
   boost::system::error_code await(int fd, wait_type w, std::int64_t deadline_ns,
-                                  std::uint64_t cancel_generation);
+                                  std::uint64_t cancel_generation,
+                                  const iovecs* read = nullptr,
+                                  std::size_t* bytes_read = nullptr);
   void abort_waiters();  // with lock() held
+  // Whether any thread is inside a call on this socket (shut() waits until none is).
+  bool in_use_by_any_thread() const noexcept;
   // A mutex from a fixed set shared by all sockets, so that fork() can hold them all and the
   // child never inherits one locked by a thread that did not survive.
   std::mutex& lock() const noexcept;
@@ -132,7 +150,11 @@ class SOCKMODE_API io_state {
   std::atomic<std::int64_t> write_deadline_ns_{no_deadline};
   std::atomic<int> fd_{-1};
   std::atomic<bool> closed_{false};
+  // The last read drained the socket: the next one waits before it tries (perform_read).
+  std::atomic<bool> reads_drained_{false};
   std::atomic<const thread_slot*> owner_{nullptr};  // the first thread to enter a call
+  // Threads other than the owner inside a call on this socket right now.
+  mutable std::atomic<unsigned> others_in_use_{0};
   std::atomic<std::uint64_t> cancel_generation_{0};
   waiter* waiters_ = nullptr;          // guarded by lock()
   bool descriptor_closed_ = false;     // guarded by lock()

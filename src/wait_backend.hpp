@@ -1,0 +1,77 @@
+// The half of the wait path that touches Asio: one io_context per thread, its steady_timer,
+// and the descriptors registered with it. io_state.cpp decides when and how long to wait;
+// a backend only waits. Two implementations share src/wait_backend_impl.hpp:
+//
+//   epoll    Asio's default reactor, built like the rest of the library.
+//   io_uring Asio's io_uring backend (BOOST_ASIO_HAS_IO_URING_AS_DEFAULT). Asio chooses its
+//            backend with macros, so a program whose own Asio uses epoll would otherwise see
+//            two different definitions of the same inline functions. src/wait_uring.cpp is
+//            therefore linked into one relocatable object whose symbols are all made local
+//            but make_uring_backend's (CMakeLists.txt): its Asio is a private copy.
+#ifndef SOCKMODE_SRC_WAIT_BACKEND_HPP
+#define SOCKMODE_SRC_WAIT_BACKEND_HPP
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sockmode::detail {
+
+// How a wait ended. Plain values only cross between the backends and io_state.cpp: an
+// error_code made inside the isolated object would name a private copy of its category.
+enum class wake : unsigned char { ready, timed_out, aborted, deadline_moved };
+
+struct wait_outcome {
+  wake how = wake::ready;
+  int error = 0;           // errno of a failed wait or read (ready only)
+  std::size_t bytes = 0;   // read(): what was read; 0 with error 0 is end of stream
+};
+
+class wait_backend {
+ public:
+  // Registrations a thread keeps (io_state.cpp's cache chooses which socket holds which).
+  static constexpr std::size_t slots = 8;
+  static constexpr std::size_t no_slot = static_cast<std::size_t>(-1);
+  enum direction : unsigned char { read_ready, write_ready, error_ready };
+
+  wait_backend() = default;
+  wait_backend(const wait_backend&) = delete;
+  wait_backend& operator=(const wait_backend&) = delete;
+  virtual ~wait_backend();
+
+  // Registers `fd` in `slot` (0 or an errno); release() deregisters it and never closes it.
+  virtual int assign(std::size_t slot, int fd) noexcept = 0;
+  virtual void release(std::size_t slot) noexcept = 0;
+
+  // Waits until `slot`'s descriptor is ready for `d` (no_slot: nothing but the deadline),
+  // the deadline passes (steady_clock ns; -1: none) or signal() ends wait `id`. Only the
+  // owning thread calls it.
+  virtual wait_outcome wait(std::uint64_t id, std::size_t slot, direction d,
+                            std::int64_t deadline_ns) = 0;
+  // Whether read() hands the read itself to the kernel, so that a read that has to wait
+  // costs the wait alone.
+  virtual bool submits_reads() const noexcept = 0;
+  // As wait() for reading, but the read is the kernel's: ends with the bytes read, or
+  // without reading anything (timed_out, aborted, deadline_moved). A read that completes
+  // while it is being cancelled still counts: nothing read is ever dropped.
+  virtual wait_outcome read(std::uint64_t id, std::size_t slot, const iovec* buffers,
+                            std::size_t count, std::int64_t deadline_ns) = 0;
+  // From any thread: ends wait `id` with `how`, if it is still the owner's current wait.
+  virtual void signal(std::uint64_t id, wake how) noexcept = 0;
+  // In a fork child, from the forking thread: lets go of the parent's epoll or io_uring
+  // instance without touching it, so that the backend can then be destroyed safely. The
+  // caller replaces it with a new one: Asio 1.81's io_uring service keeps no timeout armed
+  // in the ring it makes for the child, so its timers would never fire again.
+  virtual void fork_child() = 0;
+  virtual const char* name() const noexcept = 0;
+};
+
+// Throws std::system_error where the kernel refuses (the epoll backend never should).
+wait_backend* make_epoll_backend();
+// nullptr, with *error set, where io_uring is refused (old kernels, seccomp, containers).
+extern "C" wait_backend* sockmode_make_uring_backend(int* error) noexcept;
+
+}  // namespace sockmode::detail
+
+#endif  // SOCKMODE_SRC_WAIT_BACKEND_HPP
