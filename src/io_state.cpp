@@ -429,8 +429,9 @@ void io_state::wait(wait_type w, timeout_type timeout, error_code& ec) {
       [&](error_code& e) -> std::size_t {
         pollfd p{fd_.load(std::memory_order_relaxed), events, 0};
         const int n = ::poll(&p, 1, 0);
-        if (n < 0) e = error_code(errno, boost::system::system_category());
-        else if (n == 0) e = boost::asio::error::would_block;
+        // EINTR: a signal came while nothing was ready; as for would_block, wait and ask again.
+        if (n < 0 && errno != EINTR) e = error_code(errno, boost::system::system_category());
+        else if (n <= 0) e = boost::asio::error::would_block;
         else e = {};
         return 0;
       },
