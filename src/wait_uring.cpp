@@ -17,6 +17,24 @@ constexpr unsigned uring_entries = 64;
 #define io_uring_queue_init(entries, ring, flags) \
   io_uring_queue_init(::sockmode::detail::uring_entries, ring, flags)
 
+// Asio 1.81 prepares its cancel requests (and one timeout removal) without setting their user
+// data, and liburing leaves the field as the reused queue entry had it: the request's own
+// completion ("nothing left to cancel", ENOENT) then lands on whichever operation last used
+// the entry, and a later wait on that descriptor fails with it. Zero the field first; Asio
+// sets it afterwards where it wants one. Asio writes the calls as ::io_uring_prep_..., so the
+// replacements live in the global namespace.
+static inline void sockmode_prep_cancel(io_uring_sqe* sqe, void* user_data, int flags) {
+  io_uring_prep_cancel(sqe, user_data, flags);
+  io_uring_sqe_set_data(sqe, nullptr);
+}
+static inline void sockmode_prep_timeout_remove(io_uring_sqe* sqe, __u64 user_data,
+                                                unsigned flags) {
+  io_uring_prep_timeout_remove(sqe, user_data, flags);
+  io_uring_sqe_set_data(sqe, nullptr);
+}
+#define io_uring_prep_cancel sockmode_prep_cancel
+#define io_uring_prep_timeout_remove sockmode_prep_timeout_remove
+
 #include "wait_backend_impl.hpp"
 
 #include <boost/system/system_error.hpp>
