@@ -24,11 +24,13 @@ demo: setup
 
 test: setup test-plain test-asan test-tsan test-fuzz docs
 
+# The tests mostly wait on loopback, so ctest runs $(JOBS) at a time; those that load the
+# machine or build (stress, model, examples, packages) run alone (RUN_SERIAL).
 # The plain pass also builds the benchmarks and runs their smoke mode, so they cannot rot.
 test-plain:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) -DSOCKMODE_BENCHMARKS=ON
 	cmake --build build -j$(JOBS)
-	cd build && ctest --output-on-failure
+	cd build && ctest -j$(JOBS) --output-on-failure
 
 # The fork tests are left out under TSan, which does not support fork() in a threaded process.
 test-asan:
@@ -36,14 +38,14 @@ test-asan:
 	  -DCMAKE_CXX_FLAGS="$(SAN_ASAN)" -DCMAKE_EXE_LINKER_FLAGS="$(SAN_ASAN)" -DSOCKMODE_EXAMPLES=OFF
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -LE package
+	  ctest -j$(JOBS) --output-on-failure -LE package
 
 test-tsan:
 	cmake -S . -B build-tsan $(SAN_DEBUG) $(CMAKE_FLAGS) \
 	  -DCMAKE_CXX_FLAGS="$(SAN_TSAN)" -DCMAKE_EXE_LINKER_FLAGS="$(SAN_TSAN)" -DSOCKMODE_EXAMPLES=OFF
 	cmake --build build-tsan -j$(JOBS)
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-	  ctest --output-on-failure -LE "fork|package"
+	  ctest -j$(JOBS) --output-on-failure -LE "fork|package"
 
 # The long forms of test/stress/ (their short forms run in every `make test` pass): 60 s of
 # random calls from 256 threads, then the thread lifecycle, close/cancel race and fault tests
