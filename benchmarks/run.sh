@@ -22,26 +22,26 @@ mkdir -p "$out"
 
 "$bin" --out "$out" "$@" >/dev/null
 
-# The wait-path workloads again on the epoll wait backend, which sockmode falls back to where
-# io_uring is refused (the run above uses io_uring where the kernel allows it).
-mkdir -p "$out/epoll"
+# The wait-path workloads again on the io_uring wait backend (the run above uses the default,
+# epoll).
+mkdir -p "$out/io_uring"
 for w in pingpong_threads pingpong_processes threads64 close_threads; do
-  mkdir -p "$out/epoll/$w"
-  SOCKMODE_WAIT_BACKEND=epoll "$bin" "$@" --out "$out/epoll/$w" --only "$w" >/dev/null
+  mkdir -p "$out/io_uring/$w"
+  SOCKMODE_WAIT_BACKEND=io_uring "$bin" "$@" --out "$out/io_uring/$w" --only "$w" >/dev/null
 done
 {
   echo
-  echo "## The epoll wait backend (SOCKMODE_WAIT_BACKEND=epoll)"
+  echo "## The io_uring wait backend (SOCKMODE_WAIT_BACKEND=io_uring)"
   echo
-  echo "The wait-path workloads run again with sockmode forced onto epoll, each in its own"
+  echo "The wait-path workloads run again with sockmode on io_uring, each in its own"
   echo "process (the contenders other than sockmode are unaffected and measured again)."
   for w in pingpong_threads pingpong_processes threads64 close_threads; do
     echo
     echo "### $w"
     echo
-    grep -E "^\| (ping-pong|connect\+accept\+close)" "$out/epoll/$w/summary.md" | grep -v "n/a" || true
+    grep -E "^\| (ping-pong|connect\+accept\+close)" "$out/io_uring/$w/summary.md" | grep -v "n/a" || true
     awk -F, -v w="$w" 'NR > 1 && $2 == w && $3 ~ /^sm_/ { print "- " $3 " " $4 ": " $5 " " $6 }' \
-      "$out/epoll/$w/results.csv" | sort | uniq | head -20
+      "$out/io_uring/$w/results.csv" | sort | uniq | head -20
   done
 } >>"$out/summary.md"
 
@@ -62,8 +62,8 @@ if command -v strace >/dev/null 2>&1; then
     echo "| contender | syscalls per round trip | of which |"
     echo "|---|---:|---|"
     for entry in raw poll asio_timeout poco sm_blocking sm_timeout sm_nonblocking \
-        sm_blocking@epoll sm_timeout@epoll sm_nonblocking@epoll; do
-      key=${entry%@*}  # KEY@epoll: on the epoll wait backend
+        sm_blocking@io_uring sm_timeout@io_uring sm_nonblocking@io_uring; do
+      key=${entry%@*}  # KEY@io_uring: on the io_uring wait backend
       backend_env=()
       [ "$entry" != "$key" ] && backend_env=(SOCKMODE_WAIT_BACKEND="${entry#*@}")
       counts=()
