@@ -35,7 +35,154 @@ basic_acceptor<Protocol>::basic_acceptor(const endpoint_type& endpoint, int back
 }
 
 template <class Protocol>
-basic_acceptor<Protocol>::basic_acceptor(next_layer_type&& acceptor)
+basic_acceptor<Protocol>::basic_acceptor(const executor_type& executor) : acceptor_(executor) {}
+
+template <class Protocol>
+basic_acceptor<Protocol>::basic_acceptor(const executor_type& executor,
+                                         const Protocol& protocol)
+    : acceptor_(executor) {
+  open(protocol);
+}
+
+template <class Protocol>
+basic_acceptor<Protocol>::basic_acceptor(const executor_type& executor,
+                                         const endpoint_type& endpoint, bool reuse_addr)
+    : acceptor_(executor) {
+  // No destructor runs for a constructor that throws: close what was opened.
+  error_code ec;
+  const char* op = "socket";
+  open(endpoint.protocol(), ec);
+  if (!ec && reuse_addr) {
+    op = "setsockopt";
+    set_option(boost::asio::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    op = "bind";
+    bind(endpoint, ec);
+  }
+  if (!ec) {
+    op = "listen";
+    listen(boost::asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    error_code ignored;
+    close(ignored);
+    detail::throw_error(ec, detail::describe(op, endpoint), 0, std::nullopt);
+  }
+}
+
+template <class Protocol>
+basic_acceptor<Protocol>::basic_acceptor(const executor_type& executor,
+                                         const Protocol& protocol, native_handle_type fd)
+    : acceptor_(executor) {
+  assign(protocol, fd);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::reopen_if_closed() {
+  if (state_->closed()) renew_state();
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::open(const Protocol& protocol) {
+  error_code ec;
+  open(protocol, ec);
+  if (ec) detail::throw_error(ec, "socket");
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::open(const Protocol& protocol, error_code& ec) {
+  if (acceptor_.is_open()) {
+    ec = boost::asio::error::already_open;
+    return;
+  }
+  reopen_if_closed();
+  state_->open(
+      [&](error_code& e) {
+        const int fd =
+            detail::open_socket(protocol.family(), protocol.type(), protocol.protocol(), e);
+        if (e) return;
+        acceptor_.assign(protocol, fd, e);
+        if (e) ::close(fd);
+        else state_->set_descriptor(fd);
+      },
+      ec);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::assign(const Protocol& protocol, native_handle_type fd) {
+  error_code ec;
+  assign(protocol, fd, ec);
+  if (ec) detail::throw_error(ec, "assign");
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::assign(const Protocol& protocol, native_handle_type fd,
+                                      error_code& ec) {
+  if (acceptor_.is_open()) {
+    ec = boost::asio::error::already_open;
+    return;
+  }
+  reopen_if_closed();
+  state_->open(
+      [&](error_code& e) {
+        detail::check_socket(fd, protocol.family(), protocol.type(), e);
+        if (!e) acceptor_.assign(protocol, fd, e);
+        if (!e) adopt(e);
+      },
+      ec);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::bind(const endpoint_type& endpoint) {
+  error_code ec;
+  bind(endpoint, ec);
+  if (ec) detail::throw_error(ec, detail::describe("bind", endpoint), 0, std::nullopt);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::bind(const endpoint_type& endpoint, error_code& ec) {
+  if (!acceptor_.is_open()) open(endpoint.protocol(), ec);
+  if (ec) return;
+  on_descriptor([&](error_code& e) { acceptor_.bind(endpoint, e); }, ec);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::listen(int backlog) {
+  error_code ec;
+  listen(backlog, ec);
+  if (ec) fail(ec, "listen", std::nullopt);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::listen(int backlog, error_code& ec) {
+  on_descriptor([&](error_code& e) { acceptor_.listen(backlog, e); }, ec);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::on_descriptor(
+    detail::function_ref<void(error_code&)> f, error_code& ec) const {
+  state_->use(
+      [&](error_code& e) -> std::size_t {
+        f(e);
+        return 0;
+      },
+      ec);
+  if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::non_blocking(bool mode, error_code& ec) {
+  if (state_->closed()) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
+  ec = {};
+  setblocking(!mode);
+}
+
+template <class Protocol>
+basic_acceptor<Protocol>::basic_acceptor(asio_acceptor_type&& acceptor)
     : acceptor_(std::move(acceptor)) {
   error_code ec;
   if (acceptor_.is_open()) adopt(ec);
@@ -92,8 +239,66 @@ auto basic_acceptor<Protocol>::accept(endpoint_type& peer, error_code& ec) -> so
 }
 
 template <class Protocol>
+void basic_acceptor<Protocol>::accept(socket_type& peer) {
+  error_code ec;
+  accept(peer, ec);
+  if (ec) fail(ec, "accept", gettimeout());
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::accept(socket_type& peer, error_code& ec) {
+  accept_into(peer, nullptr, ec);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::accept(socket_type& peer, endpoint_type& peer_endpoint) {
+  error_code ec;
+  accept(peer, peer_endpoint, ec);
+  if (ec) fail(ec, "accept", gettimeout());
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::accept(socket_type& peer, endpoint_type& peer_endpoint,
+                                      error_code& ec) {
+  accept_into(peer, &peer_endpoint, ec);
+}
+
+template <class Protocol>
+void basic_acceptor<Protocol>::accept_into(socket_type& peer, endpoint_type* peer_endpoint,
+                                           error_code& ec) {
+  if (peer.is_open() || peer.socket_.is_open()) {
+    ec = boost::asio::error::already_open;
+    return;
+  }
+  endpoint_type from;
+  const int fd = accept_descriptor(from, ec);
+  if (ec) return;
+  if (peer_endpoint != nullptr) *peer_endpoint = from;
+  try {
+    peer = socket_type(peer.get_executor(), fd, from.protocol());
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+template <class Protocol>
 auto basic_acceptor<Protocol>::accept_into(endpoint_type* peer, error_code& ec) -> socket_type {
   endpoint_type from;
+  const int fd = accept_descriptor(from, ec);
+  if (ec) return socket_type();
+  if (peer != nullptr) *peer = from;
+  try {
+    // Starts in getdefaulttimeout(), else blocking: never the listener's mode.
+    return socket_type(acceptor_.get_executor(), fd, from.protocol());
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+template <class Protocol>
+int basic_acceptor<Protocol>::accept_descriptor(endpoint_type& from, error_code& ec) {
   int fd = -1;
   state_->perform(
       wait_type::wait_read,
@@ -107,15 +312,8 @@ auto basic_acceptor<Protocol>::accept_into(endpoint_type* peer, error_code& ec) 
         return 0;
       },
       ec);
-  if (ec) return socket_type();
-  if (peer != nullptr) *peer = from;
-  try {
-    // Starts in getdefaulttimeout(), else blocking: never the listener's mode.
-    return socket_type(acceptor_.get_executor(), fd, from.protocol());
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
+  if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
+  return fd;
 }
 
 template <class Protocol>

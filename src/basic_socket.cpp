@@ -6,6 +6,9 @@
 #include "describe.hpp"
 #include "home_context.hpp"
 
+#include <boost/asio/detail/socket_ops.hpp>
+
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,14 +31,197 @@ basic_socket<Protocol>::basic_socket(const Protocol& protocol)
 }
 
 template <class Protocol>
-basic_socket<Protocol>::basic_socket(const typename next_layer_type::executor_type& executor,
-                                     int fd, const Protocol& protocol)
+basic_socket<Protocol>::basic_socket(const executor_type& executor, int fd,
+                                     const Protocol& protocol)
     : socket_(executor), protocol_(protocol) {
   state_->set_descriptor(fd);
 }
 
 template <class Protocol>
-basic_socket<Protocol>::basic_socket(next_layer_type&& socket) : socket_(std::move(socket)) {
+basic_socket<Protocol>::basic_socket(const executor_type& executor) : socket_(executor) {}
+
+template <class Protocol>
+basic_socket<Protocol>::basic_socket(const executor_type& executor, const Protocol& protocol)
+    : socket_(executor) {
+  open(protocol);
+}
+
+template <class Protocol>
+basic_socket<Protocol>::basic_socket(const executor_type& executor,
+                                     const endpoint_type& endpoint)
+    : socket_(executor) {
+  error_code ec;
+  open(endpoint.protocol(), ec);
+  if (ec) detail::throw_error(ec, "socket");
+  bind(endpoint, ec);
+  if (ec) {
+    error_code ignored;
+    close(ignored);  // no destructor runs for a constructor that throws
+    detail::throw_error(ec, detail::describe("bind", endpoint), 0, std::nullopt);
+  }
+}
+
+template <class Protocol>
+basic_socket<Protocol>::basic_socket(const executor_type& executor, const Protocol& protocol,
+                                     native_handle_type fd)
+    : socket_(executor) {
+  error_code ec;
+  assign_descriptor(protocol, fd, ec);
+  if (ec) detail::throw_error(ec, "socket");
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::reopen_if_closed() {
+  if (!state_->closed()) return;
+  renew_state();
+  asio_owns_ = false;
+  protocol_.reset();
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::open(const Protocol& protocol) {
+  error_code ec;
+  open(protocol, ec);
+  if (ec) detail::throw_error(ec, "socket");
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::open(const Protocol& protocol, error_code& ec) {
+  if (is_open() || socket_.is_open()) {
+    ec = boost::asio::error::already_open;
+    return;
+  }
+  reopen_if_closed();
+  state_->open([&](error_code& e) { open_socket(protocol, e); }, ec);
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::assign(const Protocol& protocol, native_handle_type fd) {
+  error_code ec;
+  assign(protocol, fd, ec);
+  if (ec) detail::throw_error(ec, "assign");
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::assign(const Protocol& protocol, native_handle_type fd,
+                                    error_code& ec) {
+  if (is_open() || socket_.is_open()) {
+    ec = boost::asio::error::already_open;
+    return;
+  }
+  reopen_if_closed();
+  state_->open([&](error_code& e) { assign_descriptor(protocol, fd, e); }, ec);
+}
+
+template <class Protocol>
+Protocol basic_socket<Protocol>::option_protocol(error_code& ec) const {
+  if (protocol_) {
+    ec = is_open() ? error_code() : boost::asio::error::bad_descriptor;
+    return *protocol_;
+  }
+  // Adopted from Asio or opened through asio_socket(): the descriptor's own family.
+  const endpoint_type local = local_endpoint(ec);
+  if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
+  return local.protocol();
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::set_raw_option(int level, int name, const void* data,
+                                            std::size_t size, error_code& ec) {
+  state_->use(
+      [&](error_code& e) -> std::size_t {
+        boost::asio::detail::socket_ops::state_type flags = 0;
+        boost::asio::detail::socket_ops::setsockopt(fd(), flags, level, name, data, size, e);
+        return 0;
+      },
+      ec);
+  if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::get_raw_option(int level, int name, void* data, std::size_t* size,
+                                            error_code& ec) const {
+  state_->use(
+      [&](error_code& e) -> std::size_t {
+        boost::asio::detail::socket_ops::getsockopt(fd(), 0, level, name, data, size, e);
+        return 0;
+      },
+      ec);
+  if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::raw_io_control(int command, void* data, error_code& ec) {
+  if (command == static_cast<int>(FIONBIO)) {
+    ec = boost::asio::error::operation_not_supported;
+    return;
+  }
+  state_->use(
+      [&](error_code& e) -> std::size_t {
+        e = ::ioctl(fd(), static_cast<unsigned long>(static_cast<unsigned>(command)), data) >= 0
+                ? error_code()
+                : error_code(errno, boost::system::system_category());
+        return 0;
+      },
+      ec);
+  if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
+}
+
+template <class Protocol>
+std::size_t basic_socket<Protocol>::available() const {
+  error_code ec;
+  const std::size_t n = available(ec);
+  if (ec) detail::throw_error(ec, "available");
+  return n;
+}
+
+template <class Protocol>
+std::size_t basic_socket<Protocol>::available(error_code& ec) const {
+  int n = 0;
+  state_->use(
+      [&](error_code& e) -> std::size_t {
+        e = ::ioctl(fd(), FIONREAD, &n) >= 0
+                ? error_code()
+                : error_code(errno, boost::system::system_category());
+        return 0;
+      },
+      ec);
+  if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
+  return ec ? 0 : static_cast<std::size_t>(n);
+}
+
+template <class Protocol>
+void basic_socket<Protocol>::non_blocking(bool mode, error_code& ec) {
+  if (state_->closed()) {
+    ec = boost::asio::error::bad_descriptor;
+    return;
+  }
+  ec = {};
+  setblocking(!mode);
+}
+
+template <class Protocol>
+void teardown(boost::beast::role_type role, basic_socket<Protocol>& socket, error_code& ec) {
+  if (role == boost::beast::role_type::server)
+    socket.shutdown(boost::asio::socket_base::shutdown_send, ec);
+  if (ec) return;
+  // Until the peer's end of stream, under the socket's mode: what is still in flight is
+  // dropped, as the websocket close has already been exchanged.
+  char discard[2048];
+  for (;;) {
+    socket.read_some(boost::asio::buffer(discard), ec);
+    if (ec == boost::asio::error::eof) break;
+    if (ec) return;
+  }
+  ec = {};
+  if (role == boost::beast::role_type::client)
+    socket.shutdown(boost::asio::socket_base::shutdown_send, ec);
+  if (ec) return;
+  socket.close(ec);
+}
+
+template <class Protocol>
+basic_socket<Protocol>::basic_socket(asio_socket_type&& socket) : socket_(std::move(socket)) {
   error_code ec;
   if (socket_.is_open()) adopt(ec);
   if (ec) detail::throw_error(ec, "socket");
@@ -96,7 +282,7 @@ basic_socket<Protocol> basic_socket<Protocol>::dup(error_code& ec) const {
   state_->use(
       [&](error_code& e) -> std::size_t {
         // The protocol from the descriptor itself: a socket adopted from Asio or opened
-        // through next_layer() has no protocol_.
+        // through asio_socket() has no protocol_.
         socklen_t size = static_cast<socklen_t>(local.capacity());
         if (::getsockname(fd(), local.data(), &size) != 0)
           return e = error_code(errno, boost::system::system_category()), 0;
@@ -144,7 +330,7 @@ void basic_socket<Protocol>::adopt(error_code& ec) {
 template <class Protocol>
 void basic_socket<Protocol>::open_socket(const Protocol& protocol, error_code& ec) {
   // No Asio object yet: registering with a reactor costs an epoll_ctl at open and at close,
-  // a third of a connect+accept round; next_layer() makes it if it is ever wanted.
+  // a third of a connect+accept round; asio_socket() makes it if it is ever wanted.
   const int fd = detail::open_socket(protocol.family(), protocol.type(), protocol.protocol(), ec);
   if (ec) return;
   protocol_ = protocol;
@@ -162,18 +348,18 @@ void basic_socket<Protocol>::materialize(error_code& ec) const {
 }
 
 template <class Protocol>
-auto basic_socket<Protocol>::next_layer() -> next_layer_type& {
+auto basic_socket<Protocol>::asio_socket() -> asio_socket_type& {
   error_code ec;
   state_->serialize([&] { materialize(ec); });
-  if (ec) detail::throw_error(ec, "next_layer");
+  if (ec) detail::throw_error(ec, "asio_socket");
   return socket_;
 }
 
 template <class Protocol>
-auto basic_socket<Protocol>::next_layer() const -> const next_layer_type& {
+auto basic_socket<Protocol>::asio_socket() const -> const asio_socket_type& {
   error_code ec;
   state_->serialize([&] { materialize(ec); });
-  if (ec) detail::throw_error(ec, "next_layer");
+  if (ec) detail::throw_error(ec, "asio_socket");
   return socket_;
 }
 
@@ -181,7 +367,7 @@ template <class Protocol>
 void basic_socket<Protocol>::open_for(const endpoint_type& endpoint, error_code& ec) {
   state_->open(
       [&](error_code& e) {
-        if (socket_.is_open()) adopt(e);  // opened through next_layer(): use that descriptor
+        if (socket_.is_open()) adopt(e);  // opened through asio_socket(): use that descriptor
         else open_socket(endpoint.protocol(), e);
       },
       ec);
@@ -329,8 +515,8 @@ void basic_socket<Protocol>::close(error_code& ec) {
 }
 
 template <class Protocol>
-typename basic_socket<Protocol>::next_layer_type basic_socket<Protocol>::release() {
-  next_layer_type released(socket_.get_executor());
+typename basic_socket<Protocol>::asio_socket_type basic_socket<Protocol>::release() {
+  asio_socket_type released(socket_.get_executor());
   state_->shut([&] {
     error_code ec;
     materialize(ec);
@@ -405,5 +591,10 @@ template class basic_socket<boost::asio::ip::tcp>;
 template class basic_socket<boost::asio::ip::udp>;
 template class basic_socket<boost::asio::local::stream_protocol>;
 template class basic_socket<boost::asio::local::datagram_protocol>;
+template SOCKMODE_API void teardown(boost::beast::role_type, basic_socket<boost::asio::ip::tcp>&,
+                                    error_code&);
+template SOCKMODE_API void teardown(boost::beast::role_type,
+                                    basic_socket<boost::asio::local::stream_protocol>&,
+                                    error_code&);
 
 }  // namespace sockmode

@@ -46,6 +46,19 @@ io_object::~io_object() {
   if (state_ != &closed_state()) delete state_;
 }
 
+void io_object::renew_state() {
+  const bool moved_from = state_ == &closed_state();
+  auto* fresh = new io_state(moved_from ? getdefaulttimeout() : state_->timeout());
+  if (!moved_from) {
+    fresh->set_deadline(io_state::wait_type::wait_read,
+                        state_->deadline(io_state::wait_type::wait_read));
+    fresh->set_deadline(io_state::wait_type::wait_write,
+                        state_->deadline(io_state::wait_type::wait_write));
+    delete state_;
+  }
+  state_ = fresh;
+}
+
 void io_object::settimeout(timeout_type t) {
   if (t) t = checked(*t);  // before anything changes: a rejected timeout keeps the mode
   if (state_->closed()) throw_error(boost::asio::error::bad_descriptor, "settimeout");

@@ -284,8 +284,8 @@ BOOST_AUTO_TEST_CASE(asio_iostream_with_the_same_expiry_gives_up_on_that_drippin
 BOOST_AUTO_TEST_CASE(each_write_has_its_own_timeout_so_a_slow_reader_receives_everything) {
   auto [client, server] = test::connected_pair();
   // Small kernel buffers, so that the reader's pace, not their size, sets the write's pace.
-  client.next_layer().set_option(asio::socket_base::send_buffer_size(64 << 10));
-  server.next_layer().set_option(asio::socket_base::receive_buffer_size(64 << 10));
+  client.asio_socket().set_option(asio::socket_base::send_buffer_size(64 << 10));
+  server.asio_socket().set_option(asio::socket_base::receive_buffer_size(64 << 10));
   const std::size_t filler = test::fill_send_buffer(client);
   client.settimeout(500ms);
   sockmode::tcp::iostream stream(client);

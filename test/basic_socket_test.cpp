@@ -153,14 +153,14 @@ BOOST_DATA_TEST_CASE(descriptors_sockmode_creates_are_close_on_exec_as_in_cpytho
   }
 }
 
-BOOST_DATA_TEST_CASE(next_layer_of_an_accepted_socket_is_the_same_descriptor_with_its_options,
+BOOST_DATA_TEST_CASE(asio_socket_of_an_accepted_socket_is_the_same_descriptor_with_its_options,
                      loopbacks, address) {
   auto [client, server] = connected_pair(address);
   const int fd = server.native_handle();
-  server.next_layer().set_option(boost::asio::ip::tcp::no_delay(true));
-  BOOST_TEST(server.next_layer().native_handle() == fd);
+  server.asio_socket().set_option(boost::asio::ip::tcp::no_delay(true));
+  BOOST_TEST(server.asio_socket().native_handle() == fd);
   boost::asio::ip::tcp::no_delay option;
-  server.next_layer().get_option(option);
+  server.asio_socket().get_option(option);
   BOOST_TEST(option.value());
   server.close();  // closes the descriptor once, through the Asio object
   BOOST_TEST(!server.is_open());
@@ -180,9 +180,9 @@ BOOST_DATA_TEST_CASE(released_socket_sockmode_opened_is_a_working_blocking_asio_
   BOOST_TEST(!client.is_open());
 }
 
-BOOST_AUTO_TEST_CASE(closing_through_next_layer_never_lets_close_hit_a_reused_descriptor) {
+BOOST_AUTO_TEST_CASE(closing_through_asio_socket_never_lets_close_hit_a_reused_descriptor) {
   sockmode::tcp::socket s(sockmode::tcp::protocol::v4());
-  s.next_layer().close();  // against the rules, but it must not cost someone else's descriptor
+  s.asio_socket().close();  // against the rules, but it must not cost someone else's descriptor
   BOOST_TEST(!s.is_open());
   const int other = ::socket(AF_INET, SOCK_DGRAM, 0);  // likely the number just freed
   BOOST_REQUIRE(other >= 0);
@@ -191,15 +191,15 @@ BOOST_AUTO_TEST_CASE(closing_through_next_layer_never_lets_close_hit_a_reused_de
   ::close(other);
 }
 
-BOOST_DATA_TEST_CASE(a_descriptor_opened_through_next_layer_is_the_one_bind_uses,
+BOOST_DATA_TEST_CASE(a_descriptor_opened_through_asio_socket_is_the_one_bind_uses,
                      loopbacks, address) {
   sockmode::tcp::socket s;
-  s.next_layer().open(loopback(address).protocol());
-  s.next_layer().set_option(boost::asio::socket_base::reuse_address(true));
+  s.asio_socket().open(loopback(address).protocol());
+  s.asio_socket().set_option(boost::asio::socket_base::reuse_address(true));
   s.bind(loopback(address));
-  BOOST_TEST(s.native_handle() == s.next_layer().native_handle());
+  BOOST_TEST(s.native_handle() == s.asio_socket().native_handle());
   boost::asio::socket_base::reuse_address option;
-  s.next_layer().get_option(option);
+  s.asio_socket().get_option(option);
   BOOST_TEST(option.value());
   BOOST_TEST(s.local_endpoint().port() != 0);
 }
@@ -425,7 +425,7 @@ BOOST_DATA_TEST_CASE(moved_from_socket_behaves_as_closed, loopbacks, address) {
 
 BOOST_DATA_TEST_CASE(peer_reset_is_reported_as_connection_reset, loopbacks, address) {
   auto [client, server] = connected_pair(address);
-  server.next_layer().set_option(boost::asio::socket_base::linger(true, 0));
+  server.asio_socket().set_option(boost::asio::socket_base::linger(true, 0));
   server.close();  // RST instead of FIN
   client.settimeout(2s);
   char byte = 0;
@@ -553,7 +553,7 @@ BOOST_DATA_TEST_CASE(sendall_in_non_blocking_mode_to_a_closed_peer_reports_the_k
 
 BOOST_DATA_TEST_CASE(send_to_a_reset_peer_fails_with_the_kernel_error, loopbacks, address) {
   auto [client, server] = connected_pair(address);
-  server.next_layer().set_option(boost::asio::socket_base::linger(true, 0));
+  server.asio_socket().set_option(boost::asio::socket_base::linger(true, 0));
   server.close();
   client.settimeout(2s);
   std::vector<char> chunk(1 << 16, 'r');

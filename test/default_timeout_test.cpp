@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(sockets_created_after_a_change_take_the_default) {
   sockmode::tcp::socket opened(sockmode::tcp::protocol::v4());
   sockmode::udp::socket datagram(sockmode::udp::protocol::v4());
   sockmode::tcp::acceptor listener(test::loopback());
-  sockmode::tcp::socket adopted(boost::asio::ip::tcp::socket(listener.next_layer().get_executor()));
+  sockmode::tcp::socket adopted(boost::asio::ip::tcp::socket(listener.asio_acceptor().get_executor()));
   for (const timeout_type t : {unopened.gettimeout(), opened.gettimeout(), datagram.gettimeout(),
                                listener.gettimeout(), adopted.gettimeout()}) {
     BOOST_TEST(t == ns(250ms));

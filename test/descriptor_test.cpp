@@ -152,12 +152,12 @@ BOOST_AUTO_TEST_CASE(adopting_a_socket_of_another_type_or_family_fails_and_leave
   BOOST_TEST(adopted.local_endpoint().address().is_v6());
 }
 
-BOOST_AUTO_TEST_CASE(adopted_socket_options_go_through_next_layer_on_the_same_descriptor) {
+BOOST_AUTO_TEST_CASE(adopted_socket_options_go_through_asio_socket_on_the_same_descriptor) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   BOOST_REQUIRE(fd >= 0);
   sockmode::tcp::socket s(sockmode::tcp::protocol::v4(), fd);
-  s.next_layer().set_option(boost::asio::ip::tcp::no_delay(true));
-  BOOST_TEST(s.next_layer().native_handle() == fd);
+  s.asio_socket().set_option(boost::asio::ip::tcp::no_delay(true));
+  BOOST_TEST(s.asio_socket().native_handle() == fd);
   int value = 0;
   socklen_t size = sizeof value;
   BOOST_TEST(::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &size) == 0);
@@ -312,8 +312,8 @@ BOOST_AUTO_TEST_CASE(dup_of_an_adopted_unix_descriptor_carries_data_both_ways) {
   BOOST_TEST(recv_string(peer) == "to");
   peer.sendall(buffer("fro", 3));
   BOOST_TEST(recv_string(copy) == "fro");
-  copy.next_layer().set_option(boost::asio::socket_base::send_buffer_size(1 << 16));
-  BOOST_TEST(copy.next_layer().native_handle() == copy.native_handle());
+  copy.asio_socket().set_option(boost::asio::socket_base::send_buffer_size(1 << 16));
+  BOOST_TEST(copy.asio_socket().native_handle() == copy.native_handle());
 }
 
 BOOST_AUTO_TEST_CASE(dup_of_an_adopted_asio_socket_knows_its_protocol) {
@@ -325,9 +325,9 @@ BOOST_AUTO_TEST_CASE(dup_of_an_adopted_asio_socket_knows_its_protocol) {
   sockmode::tcp::socket copy = adopted.dup();
   BOOST_TEST(copy.local_endpoint().address().is_v6());
   // next_layer() needs the protocol to hand the descriptor to Asio.
-  copy.next_layer().set_option(boost::asio::ip::tcp::no_delay(true));
-  BOOST_TEST(copy.next_layer().native_handle() == copy.native_handle());
-  BOOST_TEST(copy.next_layer().local_endpoint() == adopted.local_endpoint());
+  copy.asio_socket().set_option(boost::asio::ip::tcp::no_delay(true));
+  BOOST_TEST(copy.asio_socket().native_handle() == copy.native_handle());
+  BOOST_TEST(copy.asio_socket().local_endpoint() == adopted.local_endpoint());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

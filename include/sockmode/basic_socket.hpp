@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <boost/beast/core/role.hpp>
 #include <boost/container/small_vector.hpp>
 
 #include <sys/socket.h>
@@ -26,6 +27,13 @@ namespace sockmode {
 
 template <class Protocol>
 class basic_acceptor;
+
+namespace detail {
+// Asio's constraint on its constructors that take an execution context.
+template <class ExecutionContext>
+using enable_if_context = std::enable_if_t<
+    std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>>;
+}  // namespace detail
 
 /// A socket with Python's three modes (see README, "Modes"):
 ///
@@ -49,13 +57,26 @@ class basic_acceptor;
 ///
 /// Supported protocols: `ip::tcp`, `ip::udp`, `local::stream_protocol`,
 /// `local::datagram_protocol` (see tcp.hpp, udp.hpp, local.hpp).
+///
+/// Asio's construction and members are here too, with Asio's signatures, so that code written
+/// for `ip::tcp::socket` compiles with only the type changed (README, "Porting from Asio and
+/// Beast"). The execution context or executor given to a constructor is the one the Asio
+/// socket inside belongs to, and what `get_executor()` returns (Beast's and Asio's stream
+/// wrappers make their timers on it); sockmode never runs it, so it need not be running:
+/// every call still waits on the calling thread's own io_context, as the mode says.
 template <class Protocol>
 class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::socket_base {
  public:
   using protocol_type = Protocol;
   using endpoint_type = typename Protocol::endpoint;
-  using next_layer_type = typename Protocol::socket;
-  using native_handle_type = typename next_layer_type::native_handle_type;
+  /// The Asio socket inside (see `asio_socket()`).
+  using asio_socket_type = typename Protocol::socket;
+  using executor_type = typename asio_socket_type::executor_type;
+  /// Asio's and Beast's layering stops here: this object is its own lowest layer, so
+  /// `boost::beast::get_lowest_layer` and `ssl::stream::lowest_layer()` reach it, never the
+  /// Asio socket inside (which is why that one is `asio_socket()`, not `next_layer()`).
+  using lowest_layer_type = basic_socket;
+  using native_handle_type = typename asio_socket_type::native_handle_type;
   using wait_type = boost::asio::socket_base::wait_type;
   using shutdown_type = boost::asio::socket_base::shutdown_type;
 
@@ -65,7 +86,27 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   explicit basic_socket(const Protocol& protocol);
   /// Adopts an Asio socket, open or not, from any io_context; sockmode never runs that
   /// context. The mode is `getdefaulttimeout()`.
-  explicit basic_socket(next_layer_type&& socket);
+  explicit basic_socket(asio_socket_type&& socket);
+
+  /// Asio's constructors: on `executor` (or `context`'s executor), not yet open; open for
+  /// `protocol`; opened and bound to `endpoint`; or adopting `fd` as the
+  /// `(protocol, fd)` constructor does. The mode is `getdefaulttimeout()`. Throw `io_error`.
+  explicit basic_socket(const executor_type& executor);
+  basic_socket(const executor_type& executor, const Protocol& protocol);
+  basic_socket(const executor_type& executor, const endpoint_type& endpoint);
+  basic_socket(const executor_type& executor, const Protocol& protocol, native_handle_type fd);
+  template <class ExecutionContext, class = detail::enable_if_context<ExecutionContext>>
+  explicit basic_socket(ExecutionContext& context)
+      : basic_socket(executor_type(context.get_executor())) {}
+  template <class ExecutionContext, class = detail::enable_if_context<ExecutionContext>>
+  basic_socket(ExecutionContext& context, const Protocol& protocol)
+      : basic_socket(executor_type(context.get_executor()), protocol) {}
+  template <class ExecutionContext, class = detail::enable_if_context<ExecutionContext>>
+  basic_socket(ExecutionContext& context, const endpoint_type& endpoint)
+      : basic_socket(executor_type(context.get_executor()), endpoint) {}
+  template <class ExecutionContext, class = detail::enable_if_context<ExecutionContext>>
+  basic_socket(ExecutionContext& context, const Protocol& protocol, native_handle_type fd)
+      : basic_socket(executor_type(context.get_executor()), protocol, fd) {}
   /// Python's `socket.socket(fileno=fd)`: adopts the open descriptor `fd`, which this object
   /// then owns and closes. The mode is `getdefaulttimeout()`, and `fd` is made O_NONBLOCK
   /// (see `native_handle`). Throws `io_error` and leaves `fd` alone if it is not open
@@ -106,6 +147,84 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   // Setting a deadline from another thread reaches the calls already waiting in that
   // direction: they wait for the new deadline, or fail at once if it has passed. bind,
   // shutdown, the endpoint queries and the mode setters are not affected.
+
+  /// Asio's `open`: opens for `protocol`; fails with `already_open` if open. A socket that was
+  /// closed may be opened again, and keeps its mode and deadlines (they belong to the object,
+  /// as Python's timeout does); not while another thread uses the object.
+  void open(const Protocol& protocol = Protocol());
+  void open(const Protocol& protocol, boost::system::error_code& ec);
+  /// Asio's `assign`: adopts `fd` as the `(protocol, fd)` constructor does; fails with
+  /// `already_open` if open. Reopens a closed socket as `open` does.
+  void assign(const Protocol& protocol, native_handle_type fd);
+  void assign(const Protocol& protocol, native_handle_type fd, boost::system::error_code& ec);
+
+  /// Asio's `set_option` / `get_option` (e.g. `ip::tcp::no_delay`, `socket_base::linger`), on
+  /// the descriptor, with Asio's conventions (Linux's doubled buffer sizes read back halved).
+  /// Fail with `bad_descriptor` before the socket is open.
+  template <class SettableSocketOption>
+  void set_option(const SettableSocketOption& option) {
+    boost::system::error_code ec;
+    set_option(option, ec);
+    if (ec) detail::throw_error(ec, "set_option");
+  }
+  template <class SettableSocketOption>
+  void set_option(const SettableSocketOption& option, boost::system::error_code& ec) {
+    const Protocol protocol = option_protocol(ec);
+    if (ec) return;
+    set_raw_option(option.level(protocol), option.name(protocol), option.data(protocol),
+                   option.size(protocol), ec);
+  }
+  template <class GettableSocketOption>
+  void get_option(GettableSocketOption& option) const {
+    boost::system::error_code ec;
+    get_option(option, ec);
+    if (ec) detail::throw_error(ec, "get_option");
+  }
+  template <class GettableSocketOption>
+  void get_option(GettableSocketOption& option, boost::system::error_code& ec) const {
+    const Protocol protocol = option_protocol(ec);
+    if (ec) return;
+    std::size_t size = option.size(protocol);
+    get_raw_option(option.level(protocol), option.name(protocol), option.data(protocol), &size,
+                   ec);
+    if (!ec) option.resize(protocol, size);
+  }
+
+  /// Asio's `io_control` (e.g. `socket_base::bytes_readable`). FIONBIO, which would change
+  /// the descriptor's flag that sockmode owns, fails with `operation_not_supported`: use the
+  /// modes (`setblocking`, `non_blocking`).
+  template <class IoControlCommand>
+  void io_control(IoControlCommand& command) {
+    boost::system::error_code ec;
+    io_control(command, ec);
+    if (ec) detail::throw_error(ec, "io_control");
+  }
+  template <class IoControlCommand>
+  void io_control(IoControlCommand& command, boost::system::error_code& ec) {
+    raw_io_control(static_cast<int>(command.name()), command.data(), ec);
+  }
+
+  /// Asio's `available`: bytes that can be read now without waiting.
+  std::size_t available() const;
+  std::size_t available(boost::system::error_code& ec) const;
+
+  /// Asio's `non_blocking` is a mode here: `non_blocking(true)` is `setblocking(false)`
+  /// (non-blocking mode, calls fail with `would_block`) and `non_blocking(false)` is
+  /// `setblocking(true)` (blocking mode, which also leaves timeout mode, as Python's
+  /// `setblocking(True)` does); `non_blocking()` is `!getblocking()`. The descriptor's own flag
+  /// is not touched (see `native_non_blocking`).
+  void non_blocking(bool mode) { setblocking(!mode); }
+  void non_blocking(bool mode, boost::system::error_code& ec);
+  bool non_blocking() const noexcept { return !getblocking(); }
+  /// Always true: the descriptor is O_NONBLOCK in every mode (see `native_handle`). There is
+  /// no setter; the mode is what decides whether a call waits.
+  bool native_non_blocking() const noexcept { return true; }
+
+  /// The executor the constructor was given (the home context's for the other constructors;
+  /// an accepted socket gets the acceptor's, or that of the socket it was accepted into).
+  executor_type get_executor() noexcept { return socket_.get_executor(); }
+  lowest_layer_type& lowest_layer() noexcept { return *this; }
+  const lowest_layer_type& lowest_layer() const noexcept { return *this; }
 
   /// Opens the socket if needed and binds it.
   void bind(const endpoint_type& endpoint);
@@ -311,7 +430,7 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
 
   /// Python's `detach`, Asio style: hands the Asio socket back, restored to Asio's blocking
   /// behaviour. This object is then closed.
-  next_layer_type release();
+  asio_socket_type release();
 
   bool is_open() const noexcept {
     return !state_->closed() && fd() >= 0 && (!asio_owns_ || socket_.is_open());
@@ -335,19 +454,20 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   endpoint_type remote_endpoint() const;
   endpoint_type remote_endpoint(boost::system::error_code& ec) const;
 
-  /// The Asio socket, for options (`set_option`, `get_option`). Do not use it for I/O, to
+  /// The Asio socket inside, for what this class does not offer. Do not use it for I/O, to
   /// change its blocking flags or to close it; sockmode owns those. Opening it on a socket
   /// that is not open yet is fine: bind and connect then use that descriptor.
   /// It is made on first use for sockets sockmode opened or accepted, which otherwise cost no
-  /// reactor registration.
-  next_layer_type& next_layer();
-  const next_layer_type& next_layer() const;
+  /// reactor registration. (It was `next_layer()` before 0.3: Beast's `get_lowest_layer`
+  /// follows any `next_layer()`, and would have gone past this object to it.)
+  asio_socket_type& asio_socket();
+  const asio_socket_type& asio_socket() const;
 
  private:
   friend class basic_acceptor<Protocol>;
 
   static constexpr bool is_stream =
-      std::is_same_v<next_layer_type, boost::asio::basic_stream_socket<Protocol>>;
+      std::is_same_v<asio_socket_type, boost::asio::basic_stream_socket<Protocol>>;
   // A zero-length send still makes the syscall, so that the kernel's errors (EPIPE before
   // connect) come back as in CPython; but it never waits, not even for a full send buffer.
   static void empty_send_never_waits(boost::system::error_code& e) noexcept {
@@ -361,8 +481,15 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     if (n != 0) rest.front() += n;
   }
   // From accept: the descriptor is already O_NONBLOCK and close-on-exec.
-  basic_socket(const typename next_layer_type::executor_type& executor, int fd,
-               const Protocol& protocol);
+  basic_socket(const executor_type& executor, int fd, const Protocol& protocol);
+  // Options and ioctls go straight to the descriptor, with no Asio object made for them.
+  Protocol option_protocol(boost::system::error_code& ec) const;
+  void set_raw_option(int level, int name, const void* data, std::size_t size,
+                      boost::system::error_code& ec);
+  void get_raw_option(int level, int name, void* data, std::size_t* size,
+                      boost::system::error_code& ec) const;
+  void raw_io_control(int command, void* data, boost::system::error_code& ec);
+  void reopen_if_closed();
   int fd() const noexcept { return state_->descriptor(); }
   // Throws for a failed `op`, naming it, the peer (or the local address) and, for a timeout,
   // the timeout: "recv 127.0.0.1:5000: timed out after 250 ms".
@@ -388,10 +515,20 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   void open_for(const endpoint_type& endpoint, boost::system::error_code& ec);
 
   // Holds the descriptor only once next_layer() or release() asked for it, or when adopted.
-  mutable next_layer_type socket_;
+  mutable asio_socket_type socket_;
   std::optional<Protocol> protocol_;  // of a descriptor sockmode opened; for materialize()
   mutable bool asio_owns_ = false;    // socket_ holds the descriptor and closes it
 };
+
+/// Beast's websocket teardown, found by argument-dependent lookup when a
+/// `websocket::stream<sockmode::tcp::socket>` (or `local::stream_socket`) closes: the server
+/// shuts down its sending side first, reads until the peer's end of stream, and closes; the
+/// client does the same but shuts down after reading. Each step follows the socket's mode and
+/// deadlines, so a peer that never closes makes it fail with `error::timeout` in timeout mode.
+/// Stream sockets only.
+template <class Protocol>
+SOCKMODE_API void teardown(boost::beast::role_type role, basic_socket<Protocol>& socket,
+                           boost::system::error_code& ec);
 
 }  // namespace sockmode
 

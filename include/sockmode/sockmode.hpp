@@ -7,6 +7,7 @@
 #include <sockmode/basic_socket.hpp>
 #include <sockmode/basic_socket_iostream.hpp>
 #include <sockmode/basic_socket_streambuf.hpp>
+#include <sockmode/connect.hpp>
 #include <sockmode/connection_error.hpp>
 #include <sockmode/create_connection.hpp>
 #include <sockmode/create_server.hpp>

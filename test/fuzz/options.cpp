@@ -1,6 +1,6 @@
 // Fuzzes option values: create_server's options (any backlog, reuse_port, dualstack_ipv6 on
 // either family), selector event masks for add and modify, wait types for wait(), and socket
-// options set through next_layer() with any value. Properties: no UB; a bad argument is
+// options set through asio_socket() with any value. Properties: no UB; a bad argument is
 // rejected with its documented error (std::invalid_argument for dualstack_ipv6 on IPv4,
 // invalid_argument for an event mask or wait type that names nothing); whatever the options,
 // the descriptor stays O_NONBLOCK, the mode stays the object's, and data still flows.
@@ -109,7 +109,7 @@ void wait_types(FuzzedDataProvider& in) {
 template <class Option>
 void set(FuzzedDataProvider& in, sockmode::tcp::socket& s, const Option& option) {
   error_code ec;
-  s.next_layer().set_option(option, ec);  // the kernel may refuse a value; that is its error
+  s.asio_socket().set_option(option, ec);  // the kernel may refuse a value; that is its error
   static_cast<void>(in);
 }
 

@@ -600,7 +600,7 @@ BOOST_AUTO_TEST_CASE(destroying_a_closed_socket_never_closes_the_number_again) {
   {
     auto pair = test::connected_pair();
     auto s = std::make_unique<sockmode::tcp::socket>(std::move(pair.client));
-    s->next_layer().set_option(asio::ip::tcp::no_delay(true));  // now Asio holds it
+    s->asio_socket().set_option(asio::ip::tcp::no_delay(true));  // now Asio holds it
     destroy_after_close_keeps_the_successor(std::move(s), "tcp socket with its Asio object");
   }
   {

@@ -80,8 +80,8 @@ struct datagram_cell : cell {
       auto b = std::make_shared<socket>(sockmode::udp::protocol::v4());
       a->bind(local);
       b->bind(local);
-      a->next_layer().set_option(asio::socket_base::send_buffer_size(1 << 20));
-      b->next_layer().set_option(asio::socket_base::receive_buffer_size(1 << 20));
+      a->asio_socket().set_option(asio::socket_base::send_buffer_size(1 << 20));
+      b->asio_socket().set_option(asio::socket_base::receive_buffer_size(1 << 20));
       tx_endpoint = a->local_endpoint();
       rx_endpoint = b->local_endpoint();
       tx = std::move(a);

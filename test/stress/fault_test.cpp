@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(sendall_reports_every_byte_the_kernel_took_when_the_peer_re
       });
       const int in_peer = queued(server_fd, SIOCINQ);
       const int in_sender = queued(client_fd, SIOCOUTQ);
-      server.next_layer().set_option(asio::socket_base::linger(true, 0));
+      server.asio_socket().set_option(asio::socket_base::linger(true, 0));
       server.close();
       sender.join();
       BOOST_TEST_CONTEXT(mode_name(mode) << ", peer read " << x << ", queued " << in_peer

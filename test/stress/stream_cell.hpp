@@ -89,7 +89,7 @@ struct stream_cell : cell {
       if (client != target || !target->is_open()) return;
       reset_injected = true;
       try {
-        target->next_layer().set_option(asio::socket_base::linger(true, 0), ec);
+        target->asio_socket().set_option(asio::socket_base::linger(true, 0), ec);
       } catch (const std::exception&) {
         return;
       }

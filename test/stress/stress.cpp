@@ -219,7 +219,7 @@ int main(int argc, char** argv) {
     char byte = 0;
     error_code ec;
     a.recv(asio::buffer(&byte, 1), ec);
-    a.next_layer();
+    a.asio_socket();
   }
   ::malloc_trim(0);
   const stress::snapshot before = stress::take_snapshot();

@@ -61,6 +61,12 @@ class SOCKMODE_API io_object {
   io_object& operator=(io_object&& other) noexcept;
   ~io_object();
 
+  // A closed state stays closed, so that a late call never touches a reused descriptor; Asio's
+  // open() and assign() after close() get a fresh one instead, with this object's mode and
+  // deadlines carried over (a moved-from object starts again in getdefaulttimeout()). Must
+  // not race with any other call on the object, as for any Asio object's open().
+  void renew_state();
+
   // Never null: a moved-from object points at a shared, permanently closed state, so every
   // call on it fails with bad_descriptor instead of dereferencing null.
   io_state* state_;
