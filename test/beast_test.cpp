@@ -15,6 +15,7 @@
 
 #if defined(SOCKMODE_TEST_TLS)
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
@@ -273,6 +274,54 @@ BOOST_AUTO_TEST_CASE(asio_ssl_handshake_times_out_against_a_peer_that_never_answ
   BOOST_TEST((ec == sockmode::error::timeout), ec.message());
   BOOST_TEST(took.count() >= 0.15);
   BOOST_TEST(took.count() < 5.0);
+}
+
+BOOST_AUTO_TEST_CASE(after_a_write_timeout_asio_ssl_stream_goes_on_but_the_peer_cannot_decrypt) {
+  // The README's warning: unlike sockmode::ssl::stream, Asio's stream has no guard, and the
+  // record the timed-out write cut short is lost to the peer.
+  asio::io_context ioc;
+  asio::ssl::context server_ctx = server_context();
+  asio::ssl::context client_ctx = client_context();
+  sockmode::tcp::acceptor listener{ioc, test::loopback()};
+  std::promise<void> client_timed_out;
+  auto server = std::async(std::launch::async, [&] {
+    sockmode::tcp::socket socket{ioc};
+    listener.settimeout(10s);
+    listener.accept(socket);
+    socket.settimeout(10s);
+    asio::ssl::stream<sockmode::tcp::socket> tls(std::move(socket), server_ctx);
+    tls.handshake(asio::ssl::stream_base::server);
+    client_timed_out.get_future().wait_for(10s);  // reads nothing until the client gave up
+    tls.next_layer().settimeout(1s);
+    std::string data(1 << 16, '\0');
+    error_code ec;
+    bool saw_after = false;  // any byte of "after" among the 'x's
+    for (int i = 0; i < 100000 && !ec; ++i) {
+      const std::size_t n = tls.read_some(asio::buffer(data), ec);
+      saw_after = saw_after || data.find_first_not_of('x') < n;
+    }
+    return std::make_pair(ec, saw_after);
+  });
+  asio::ssl::stream<sockmode::tcp::socket> tls(ioc, client_ctx);
+  tls.next_layer().settimeout(10s);
+  tls.next_layer().connect(listener.local_endpoint());
+  tls.handshake(asio::ssl::stream_base::client);
+  tls.next_layer().settimeout(200ms);
+  const std::string big(64 << 20, 'x');  // far more than the kernel's buffers hold
+  error_code ec;
+  asio::write(tls, asio::buffer(big), ec);
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  client_timed_out.set_value();
+  tls.next_layer().settimeout(10s);
+  asio::write(tls, asio::buffer(std::string("after")), ec);  // Asio's stream lets it through
+  BOOST_TEST(!ec, ec.message());
+  // The peer waits for the rest of the record that was cut short (here until its own
+  // timeout), or fails to decrypt what follows it: either way "after" never arrives.
+  const auto [server_ec, saw_after] = server.get();
+  BOOST_TEST((server_ec == sockmode::error::timeout ||
+              server_ec.category() == asio::error::get_ssl_category()),
+             server_ec.message());
+  BOOST_TEST(!saw_after);
 }
 
 BOOST_AUTO_TEST_CASE(beast_ssl_stream_over_a_sockmode_socket_reference_echoes_and_times_out) {
