@@ -324,7 +324,7 @@ BOOST_AUTO_TEST_CASE(dup_of_an_adopted_asio_socket_knows_its_protocol) {
   sockmode::tcp::socket adopted(std::move(raw));
   sockmode::tcp::socket copy = adopted.dup();
   BOOST_TEST(copy.local_endpoint().address().is_v6());
-  // next_layer() needs the protocol to hand the descriptor to Asio.
+  // asio_socket() needs the protocol to hand the descriptor to Asio.
   copy.asio_socket().set_option(boost::asio::ip::tcp::no_delay(true));
   BOOST_TEST(copy.asio_socket().native_handle() == copy.native_handle());
   BOOST_TEST(copy.asio_socket().local_endpoint() == adopted.local_endpoint());
