@@ -169,6 +169,30 @@ BOOST_AUTO_TEST_CASE(an_acceptor_opened_bound_and_listening_step_by_step_accepts
   BOOST_TEST(peer.remote_endpoint() == client.local_endpoint());
 }
 
+BOOST_AUTO_TEST_CASE(an_acceptor_made_from_a_listening_descriptor_adopts_it) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  BOOST_REQUIRE(fd >= 0);
+  const sockmode::tcp::endpoint any = test::loopback();
+  BOOST_REQUIRE(::bind(fd, any.data(), static_cast<socklen_t>(any.size())) == 0);
+  BOOST_REQUIRE(::listen(fd, 4) == 0);
+  asio::io_context ioc;
+  sockmode::tcp::acceptor a(ioc, asio::ip::tcp::v4(), fd);
+  BOOST_TEST(a.native_handle() == fd);
+  BOOST_TEST(descriptor_is_non_blocking(fd));
+  a.settimeout(100ms);
+  sockmode::tcp::socket peer;
+  BOOST_CHECK_THROW(a.accept(peer), sockmode::timeout_error);  // its mode, not the flag's
+  sockmode::tcp::socket client;
+  client.connect(a.local_endpoint());
+  a.settimeout(5s);
+  a.accept(peer);
+  BOOST_TEST(peer.remote_endpoint() == client.local_endpoint());
+  const int datagram = ::socket(AF_INET, SOCK_DGRAM, 0);
+  BOOST_CHECK_THROW(sockmode::tcp::acceptor(ioc, asio::ip::tcp::v4(), datagram),
+                    sockmode::io_error);
+  ::close(datagram);
+}
+
 BOOST_AUTO_TEST_CASE(accept_into_a_socket_takes_the_default_timeout_not_the_sockets_mode) {
   test::default_timeout_guard guard;
   sockmode::tcp::acceptor a(test::loopback());
@@ -286,6 +310,10 @@ BOOST_AUTO_TEST_CASE(io_control_refuses_to_clear_the_descriptors_non_blocking_fl
   client.io_control(command, ec);
   BOOST_TEST((ec == asio::error::operation_not_supported), ec.message());
   BOOST_TEST(descriptor_is_non_blocking(client.native_handle()));
+  sockmode::tcp::acceptor listener(test::loopback());
+  listener.io_control(command, ec);
+  BOOST_TEST((ec == asio::error::operation_not_supported), ec.message());
+  BOOST_TEST(descriptor_is_non_blocking(listener.native_handle()));
 }
 
 BOOST_AUTO_TEST_CASE(non_blocking_true_is_non_blocking_mode_and_false_is_blocking_mode) {
