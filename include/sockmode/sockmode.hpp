@@ -18,6 +18,7 @@
 #include <sockmode/selector.hpp>
 #include <sockmode/socketpair.hpp>
 #include <sockmode/tcp.hpp>
+#include <sockmode/tcp_stream.hpp>
 #include <sockmode/timeout_error.hpp>
 #include <sockmode/udp.hpp>
 
