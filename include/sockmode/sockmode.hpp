@@ -8,6 +8,7 @@
 #include <sockmode/basic_socket_iostream.hpp>
 #include <sockmode/basic_socket_streambuf.hpp>
 #include <sockmode/connection_error.hpp>
+#include <sockmode/connection_timeout_error.hpp>
 #include <sockmode/create_connection.hpp>
 #include <sockmode/create_server.hpp>
 #include <sockmode/default_timeout.hpp>
