@@ -26,15 +26,24 @@ tcp::socket new_socket(const tcp_stream::executor_type& executor, timeout_type m
   return socket;
 }
 
+// The executor of a socket's Asio object: the acceptor's, for an accepted socket.
+template <class Socket>
+auto executor_of(Socket& socket, int) -> decltype(tcp_stream::executor_type(socket.get_executor())) {
+  return socket.get_executor();
+}
+template <class Socket>
+auto executor_of(Socket& socket, long)
+    -> decltype(tcp_stream::executor_type(socket.next_layer().get_executor())) {
+  return socket.next_layer().get_executor();
+}
+
 }  // namespace
 
 tcp_stream::tcp_stream(const executor_type& executor)
     : socket_(tcp::protocol::socket(executor)), executor_(executor) {}
 
-// The socket's Asio object holds the executor it was made with (the acceptor's, for an
-// accepted socket).
 tcp_stream::tcp_stream(socket_type&& socket)
-    : socket_(std::move(socket)), executor_(socket_.next_layer().get_executor()) {}
+    : socket_(std::move(socket)), executor_(executor_of(socket_, 0)) {}
 
 tcp_stream::~tcp_stream() = default;
 
