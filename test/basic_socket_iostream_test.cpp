@@ -576,4 +576,31 @@ BOOST_AUTO_TEST_CASE(close_sends_what_is_buffered_and_connect_may_follow) {
   BOOST_TEST(got == "again");
 }
 
+BOOST_AUTO_TEST_CASE(a_read_whose_pending_output_cannot_go_out_fails_and_keeps_that_output) {
+  auto [client, server] = test::connected_pair();
+  const std::size_t filler = test::fill_send_buffer(client);
+  client.settimeout(200ms);
+  sockmode::tcp::iostream stream(client);
+  stream << "request\n";  // buffered: the send buffer is full
+  std::string line;
+  const auto took = test::elapsed([&] { std::getline(stream, line); });
+  BOOST_TEST(stream.fail());
+  BOOST_TEST((stream.error() == sockmode::error::timeout), stream.error().message());
+  BOOST_TEST(took.count() >= 0.15);
+  BOOST_TEST(took.count() < 3.0);
+
+  // Once the peer reads, the kept request goes out whole, once.
+  std::string received;
+  std::thread reader([&] {
+    server.settimeout(10s);
+    received = read_to_end(server);
+  });
+  stream.clear();
+  client.settimeout(10s);
+  BOOST_TEST(static_cast<bool>(stream.flush()), stream.error().message());
+  client.shutdown(sockmode::tcp::socket::shutdown_send);
+  reader.join();
+  BOOST_TEST((received == std::string(filler, 'x') + "request\n"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
