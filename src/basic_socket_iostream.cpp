@@ -9,6 +9,11 @@ namespace sockmode {
 // The stream's base is made without a buffer and given buf_ once buf_ exists: handing
 // std::iostream a pointer to a member not yet constructed is undefined.
 template <class Protocol>
+basic_socket_iostream<Protocol>::basic_socket_iostream() : std::iostream(nullptr) {
+  std::iostream::rdbuf(&buf_);
+}
+
+template <class Protocol>
 basic_socket_iostream<Protocol>::basic_socket_iostream(socket_type&& socket)
     : std::iostream(nullptr), buf_(std::move(socket)) {
   std::iostream::rdbuf(&buf_);
@@ -24,6 +29,16 @@ template <class Protocol>
 basic_socket_iostream<Protocol>::basic_socket_iostream(basic_socket_iostream&& other)
     : std::iostream(std::move(other)), buf_(std::move(other.buf_)) {
   std::iostream::set_rdbuf(&buf_);  // the base's move leaves the buffer behind
+}
+
+template <class Protocol>
+void basic_socket_iostream<Protocol>::connect(const endpoint_type& endpoint) {
+  if (!buf_.connect(endpoint)) setstate(std::ios_base::failbit);
+}
+
+template <class Protocol>
+void basic_socket_iostream<Protocol>::close() {
+  if (!buf_.close()) setstate(std::ios_base::failbit);
 }
 
 template <class Protocol>

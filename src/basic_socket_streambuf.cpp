@@ -1,4 +1,7 @@
 #include <sockmode/basic_socket_streambuf.hpp>
+#include <sockmode/create_connection.hpp>
+#include <sockmode/error.hpp>
+#include <sockmode/io_error.hpp>
 #include <sockmode/local.hpp>
 #include <sockmode/tcp.hpp>
 
@@ -6,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <utility>
@@ -18,6 +22,10 @@ constexpr std::size_t buffer_size = 8192;  // Python's io.DEFAULT_BUFFER_SIZE
 constexpr std::size_t putback_size = 8;    // sungetc after a refill still works
 
 }  // namespace
+
+template <class Protocol>
+basic_socket_streambuf<Protocol>::basic_socket_streambuf()
+    : basic_socket_streambuf(socket_type()) {}
 
 template <class Protocol>
 basic_socket_streambuf<Protocol>::basic_socket_streambuf(socket_type&& socket)
@@ -44,7 +52,8 @@ basic_socket_streambuf<Protocol>::basic_socket_streambuf(basic_socket_streambuf&
       socket_(owned_ ? &*owned_ : other.socket_),
       error_(other.error_),
       get_buffer_(std::move(other.get_buffer_)),
-      put_buffer_(std::move(other.put_buffer_)) {
+      put_buffer_(std::move(other.put_buffer_)),
+      expiry_(other.expiry_) {
   other.setg(nullptr, nullptr, nullptr);
   other.setp(nullptr, nullptr);  // nothing left for its destructor to send
 }
@@ -62,9 +71,16 @@ void basic_socket_streambuf<Protocol>::set_put_area(std::size_t used) {
   pbump(static_cast<int>(used));
 }
 
+// Pending output goes out before a read waits for its answer.
+template <class Protocol>
+bool basic_socket_streambuf<Protocol>::send_before_reading() {
+  return pptr() == pbase() || send_buffered(nullptr, 0);
+}
+
 template <class Protocol>
 auto basic_socket_streambuf<Protocol>::underflow() -> int_type {
   if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+  if (!send_before_reading()) return traits_type::eof();
   char_type* const start = get_buffer_.get() + putback_size;
   const std::size_t keep =
       eback() ? std::min(putback_size, static_cast<std::size_t>(gptr() - eback())) : 0;
@@ -80,6 +96,7 @@ std::streamsize basic_socket_streambuf<Protocol>::xsgetn(char_type* s, std::stre
   std::size_t got = 0;
   while (got < wanted) {
     if (gptr() == egptr() && wanted - got >= buffer_size) {
+      if (!send_before_reading()) break;
       // Large reads go straight into the caller's memory, one socket call each.
       got += socket_->read_some(boost::asio::buffer(s + got, wanted - got), error_);
       char_type* const start = get_buffer_.get() + putback_size;
@@ -161,6 +178,92 @@ template <class Protocol>
 int basic_socket_streambuf<Protocol>::sync() {
   if (pptr() == pbase()) return 0;
   return send_buffered(nullptr, 0) ? 0 : -1;
+}
+
+template <class Protocol>
+timeout_type basic_socket_streambuf<Protocol>::connect_timeout() const {
+  const timeout_type mode = socket_->gettimeout();
+  if (expiry_ == time_point::max()) return mode;
+  const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(expiry_ - clock_type::now());
+  if (mode && mode->count() == 0) return mode;  // non-blocking stays non-blocking
+  if (left.count() <= 0) return timeout_type(std::chrono::nanoseconds(1));  // times out at once
+  return mode && *mode < left ? mode : timeout_type(left);
+}
+
+template <class Protocol>
+void basic_socket_streambuf<Protocol>::replace_socket(socket_type&& socket) {
+  socket.settimeout(socket_->gettimeout());
+  if (expiry_ != time_point::max()) socket.set_deadline(expiry_);
+  *socket_ = std::move(socket);
+  char_type* const start = get_buffer_.get() + putback_size;
+  setg(start, start, start);
+  put_buffer_.assign(buffer_size, char_type());
+  set_put_area(0);
+}
+
+template <class Protocol>
+basic_socket_streambuf<Protocol>* basic_socket_streambuf<Protocol>::connect_to_host(
+    std::string_view host, std::string_view service) {
+  if constexpr (std::is_same_v<Protocol, boost::asio::ip::tcp>) {
+    if (expiry_ != time_point::max() && expiry_ <= clock_type::now()) {
+      error_ = error::timeout;
+      return nullptr;
+    }
+    connection_options options;
+    options.timeout = connect_timeout();
+    socket_type connected = create_connection(host, service, options, error_);
+    if (error_) return nullptr;
+    replace_socket(std::move(connected));
+    return this;
+  } else {
+    static_cast<void>(host);
+    static_cast<void>(service);
+    error_ = boost::asio::error::operation_not_supported;
+    return nullptr;
+  }
+}
+
+template <class Protocol>
+basic_socket_streambuf<Protocol>* basic_socket_streambuf<Protocol>::connect(
+    const endpoint_type& endpoint) {
+  socket_type fresh;
+  fresh.settimeout(socket_->gettimeout());
+  if (expiry_ != time_point::max()) fresh.set_deadline(expiry_);
+  fresh.connect(endpoint, error_);
+  if (error_) return nullptr;
+  replace_socket(std::move(fresh));
+  return this;
+}
+
+template <class Protocol>
+basic_socket_streambuf<Protocol>* basic_socket_streambuf<Protocol>::close() {
+  const bool sent = sync() == 0;
+  boost::system::error_code ec;
+  socket_->close(ec);
+  if (ec) error_ = ec;
+  char_type* const start = get_buffer_.get() + putback_size;
+  setg(start, start, start);  // what was read ahead belonged to that connection
+  return sent && !ec ? this : nullptr;
+}
+
+template <class Protocol>
+void basic_socket_streambuf<Protocol>::expires_at(const time_point& expiry_time) {
+  expiry_ = expiry_time;
+  const deadline_type deadline =
+      expiry_time == time_point::max() ? deadline_type() : deadline_type(expiry_time);
+  try {
+    socket_->set_deadline(deadline);
+  } catch (const io_error&) {
+    // A closed socket (bad_descriptor) has nothing to bound; connect gives the next one the
+    // expiry.
+  }
+}
+
+template <class Protocol>
+void basic_socket_streambuf<Protocol>::expires_after(const duration& expiry_time) {
+  const time_point now = clock_type::now();
+  // Too far to add to the clock: never, as Asio's timers saturate.
+  expires_at(expiry_time >= time_point::max() - now ? time_point::max() : now + expiry_time);
 }
 
 template class basic_socket_streambuf<boost::asio::ip::tcp>;

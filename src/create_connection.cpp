@@ -2,6 +2,7 @@
 // through io_state: the attempts are ordinary connect() calls, and the race between them is
 // coordinated with an event (src/event.hpp) waited for the same way.
 #include <sockmode/create_connection.hpp>
+#include <sockmode/connection_timeout_error.hpp>
 #include <sockmode/detail/io_object.hpp>
 #include <sockmode/error.hpp>
 
@@ -265,6 +266,13 @@ std::string target_of(const std::vector<tcp::endpoint>& endpoints) {
   return out.str();
 }
 
+// A timeout is a connection_timeout_error, so that `catch (const timeout_error&)` sees it.
+[[noreturn]] void fail(const error_code& ec, const std::string& what, const std::string& detail,
+                       attempts_type attempts) {
+  if (ec == error::timeout) throw connection_timeout_error(ec, what, detail, std::move(attempts));
+  throw connection_error(ec, what, detail, std::move(attempts));
+}
+
 }  // namespace
 
 tcp::socket create_connection(std::string_view host, std::string_view service,
@@ -287,8 +295,8 @@ tcp::socket create_connection(std::string_view host, std::string_view service,
   attempts_type attempts;
   tcp::socket socket = create_connection(host, service, options, ec, &attempts);
   if (ec) {
-    throw connection_error(ec, "create_connection " + target_of(host, service),
-                           detail_of(options, ec, attempts), attempts);
+    const std::string detail = detail_of(options, ec, attempts);
+    fail(ec, "create_connection " + target_of(host, service), detail, std::move(attempts));
   }
   return socket;
 }
@@ -298,6 +306,13 @@ tcp::socket create_connection(std::string_view host, std::string_view service,
   connection_options options;
   options.timeout = timeout;
   return create_connection(host, service, options);
+}
+
+tcp::socket create_connection(std::string_view host, std::string_view service,
+                              timeout_type timeout, error_code& ec) {
+  connection_options options;
+  options.timeout = timeout;
+  return create_connection(host, service, options, ec);
 }
 
 tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,
@@ -315,8 +330,8 @@ tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,
   attempts_type attempts;
   tcp::socket socket = create_connection(endpoints, options, ec, &attempts);
   if (ec) {
-    throw connection_error(ec, "create_connection " + target_of(endpoints),
-                           detail_of(options, ec, attempts), attempts);
+    const std::string detail = detail_of(options, ec, attempts);
+    fail(ec, "create_connection " + target_of(endpoints), detail, std::move(attempts));
   }
   return socket;
 }

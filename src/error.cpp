@@ -7,6 +7,7 @@
 #include <boost/system/errc.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -24,6 +25,17 @@ class category final : public boost::system::error_category {
   boost::system::error_condition default_error_condition(int ev) const noexcept override {
     if (ev == static_cast<int>(error::timeout)) return boost::system::errc::timed_out;
     return {ev, *this};
+  }
+
+  // Also Beast's `condition::timeout`, so that `ec == beast::condition::timeout` holds for
+  // sockmode's timeouts in Beast code. Beast's condition category is recognised by its name:
+  // it is defined inline, so a shared libsockmode and the program may each hold an instance.
+  bool equivalent(int ev, const boost::system::error_condition& condition) const
+      noexcept override {
+    if (ev == static_cast<int>(error::timeout) && condition.value() == 1 &&
+        std::strcmp(condition.category().name(), "boost.beast") == 0)
+      return true;
+    return default_error_condition(ev) == condition;
   }
 };
 

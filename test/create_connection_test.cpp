@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <stdexcept>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -255,9 +256,11 @@ BOOST_AUTO_TEST_CASE(name_resolution_counts_against_the_deadline,
     try {
       const auto took = test::elapsed([&] { sockmode::create_connection(host, port, 300ms); });
       BOOST_FAIL("create_connection did not throw after " << took.count() << " s");
-    } catch (const sockmode::connection_error& e) {
+    } catch (const sockmode::timeout_error& e) {  // as Python's TimeoutError
       BOOST_TEST((e.code() == sockmode::error::timeout), e.what());
-      BOOST_TEST(e.attempts().empty());  // the deadline passed before any address was known
+      const auto* failed = dynamic_cast<const sockmode::connection_error*>(&e);
+      BOOST_REQUIRE(failed != nullptr);
+      BOOST_TEST(failed->attempts().empty());  // the deadline passed before any address was known
     }
   }
   // With time for the late answer, the whole call succeeds.
@@ -299,3 +302,72 @@ BOOST_AUTO_TEST_CASE(an_attempt_delay_too_long_to_add_to_the_clock_means_never) 
       {closed_port(asio::ip::make_address("::1")), v4.local_endpoint()}, options);
   BOOST_TEST(client.remote_endpoint().address().is_v4());
 }
+
+BOOST_AUTO_TEST_CASE(a_timeout_is_caught_as_timeout_error_with_the_attempts_reachable) {
+  test::full_listener full;
+  const std::string port = std::to_string(full.endpoint().port());
+  try {
+    sockmode::create_connection("127.0.0.1", port, 200ms);
+    BOOST_FAIL("create_connection did not throw");
+  } catch (const sockmode::timeout_error& e) {
+    BOOST_TEST((e.code() == sockmode::error::timeout), e.what());
+    const auto& failed = dynamic_cast<const sockmode::connection_timeout_error&>(e);
+    BOOST_REQUIRE(failed.attempts().size() == 1u);
+    BOOST_TEST((failed.attempts()[0].endpoint == full.endpoint()));
+    BOOST_TEST((failed.attempts()[0].error == sockmode::error::timeout));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_timeout_is_one_io_error_and_one_system_error_to_catch) {
+  test::full_listener full;
+  sockmode::connection_options options;
+  options.timeout = 100ms;
+  const std::vector<endpoint> endpoints{full.endpoint()};
+  // Each handler type that should see it does, unambiguously (one base subobject each).
+  BOOST_CHECK_THROW(sockmode::create_connection(endpoints, options), sockmode::connection_error);
+  BOOST_CHECK_THROW(sockmode::create_connection(endpoints, options), sockmode::timeout_error);
+  BOOST_CHECK_THROW(sockmode::create_connection(endpoints, options), sockmode::io_error);
+  BOOST_CHECK_THROW(sockmode::create_connection(endpoints, options), boost::system::system_error);
+  try {
+    sockmode::create_connection(endpoints, options);
+  } catch (const boost::system::system_error& e) {
+    BOOST_TEST((e.code() == sockmode::error::timeout));
+    BOOST_TEST(std::string(e.what()).find("timed out after 100 ms") != std::string::npos,
+               e.what());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_refusal_is_a_connection_error_but_not_a_timeout_error) {
+  const std::vector<endpoint> endpoints{closed_port(asio::ip::make_address("127.0.0.1"))};
+  sockmode::connection_options options;
+  options.timeout = 5s;
+  try {
+    sockmode::create_connection(endpoints, options);
+    BOOST_FAIL("create_connection did not throw");
+  } catch (const sockmode::connection_error& e) {
+    BOOST_TEST(dynamic_cast<const sockmode::timeout_error*>(&e) == nullptr);
+    BOOST_TEST((e.code() == asio::error::connection_refused), e.what());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_timeout_overload_also_reports_through_ec) {
+  test::full_listener full;
+  const std::string port = std::to_string(full.endpoint().port());
+  error_code ec;
+  const auto took = test::elapsed([&] {
+    const sockmode::tcp::socket s = sockmode::create_connection("127.0.0.1", port, 200ms, ec);
+    BOOST_TEST(!s.is_open());
+  });
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  BOOST_TEST(took.count() >= 0.15);
+  BOOST_TEST(took.count() < 2.0);
+
+  auto listener = listener_on("127.0.0.1");
+  const std::string open_port = std::to_string(listener.local_endpoint().port());
+  sockmode::tcp::socket client = sockmode::create_connection("127.0.0.1", open_port, 3s, ec);
+  BOOST_TEST(!ec);
+  BOOST_TEST((client.gettimeout() == sockmode::timeout_type(3s)));
+}
+
+static_assert(std::is_base_of_v<sockmode::timeout_error, sockmode::connection_timeout_error>);
+static_assert(std::is_base_of_v<sockmode::connection_error, sockmode::connection_timeout_error>);

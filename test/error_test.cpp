@@ -6,6 +6,7 @@
 #include "support.hpp"
 
 #include <boost/asio/error.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <cerrno>
@@ -28,6 +29,16 @@ BOOST_AUTO_TEST_CASE(timeout_code_compares_equal_to_timed_out_condition) {
   BOOST_TEST((ec == std::errc::timed_out));
   BOOST_TEST((ec.default_error_condition() == boost::system::errc::make_error_condition(
                                                   boost::system::errc::timed_out)));
+}
+
+BOOST_AUTO_TEST_CASE(timeout_code_compares_equal_to_beasts_timeout_condition) {
+  const boost::system::error_code ec = error::timeout;
+  BOOST_TEST((ec == boost::beast::condition::timeout));
+  // Beast's code is a code of its own; tcp_stream reports that one (see tcp_stream_test).
+  BOOST_TEST((ec != boost::beast::error::timeout));
+  // Only the timeout: Beast's condition is not every sockmode code.
+  const boost::system::error_code other(2, sockmode::error_category());
+  BOOST_TEST((other != boost::beast::condition::timeout));
 }
 
 BOOST_AUTO_TEST_CASE(timeout_code_is_distinct_from_kernel_etimedout) {

@@ -6,6 +6,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <istream>
+#include <string_view>
 
 namespace sockmode {
 
@@ -30,14 +31,41 @@ namespace sockmode {
 ///   (iostream rules): in `f << a << b << std::flush`, if `a` fails, `b` was not taken. Check
 ///   the stream between insertions whose fate you need to know.
 ///
-/// Output is buffered until `flush()`, `std::endl`, a full buffer or destruction (Python's
-/// behaviour; Asio's `ip::tcp::iostream` sets `std::unitbuf`).
+/// Output is buffered until `flush()`, `std::endl`, a full buffer, destruction, or an input
+/// operation that has to wait for the socket: the streambuf sends what is buffered before it
+/// reads, so reading an answer first sends the request written without a flush, as Asio's
+/// `ip::tcp::iostream` does (Asio sends at every insertion instead; `tie(this)` cannot do it,
+/// since `flush()` itself flushes the tied stream first). If that send fails, the input
+/// operation stops as a failed read does (eofbit, failbit if it extracted nothing), `error()`
+/// says why, and the unsent bytes stay buffered.
+///
+/// Asio's interface (the type swap is the port): default construction (not connected),
+/// `connect(host, service)` and the constructor that takes them (`ip::tcp` only; failure sets
+/// failbit and `error()`), `connect(endpoint)`, `close()`, `error()`, and one expiry for the
+/// whole stream, `expires_after` / `expires_at` / `expiry()`. The expiry is the socket's
+/// deadline: it bounds connect, every read and every write until it is set again, and the
+/// socket's mode still applies to each call. A call that reaches it fails as a timeout does
+/// (`error() == sockmode::error::timeout`, which equals `errc::timed_out`; Asio's own
+/// reports `asio::error::timed_out`), with nothing lost and the rules above.
 template <class Protocol>
 class SOCKMODE_API basic_socket_iostream : public std::iostream {
  public:
   using socket_type = basic_socket<Protocol>;
   using streambuf_type = basic_socket_streambuf<Protocol>;
+  using protocol_type = Protocol;
+  using endpoint_type = typename Protocol::endpoint;
+  using clock_type = typename streambuf_type::clock_type;
+  using time_point = typename streambuf_type::time_point;
+  using duration = typename streambuf_type::duration;
 
+  /// Not connected yet; `connect` connects it. Its socket's mode is `getdefaulttimeout()`.
+  basic_socket_iostream();
+  /// Asio's `tcp::iostream stream(host, service)`: as `connect(host, service)`.
+  template <class P = Protocol>
+  basic_socket_iostream(std::string_view host, std::string_view service)
+      : basic_socket_iostream() {
+    connect<P>(host, service);
+  }
   /// Takes the socket over; it closes with the stream.
   explicit basic_socket_iostream(socket_type&& socket);
   /// Uses `socket`, which must outlive the stream and stays open after it.
@@ -56,6 +84,21 @@ class SOCKMODE_API basic_socket_iostream : public std::iostream {
   socket_type& socket() noexcept { return buf_.socket(); }
   /// The outcome of the stream's last socket call (see `basic_socket_streambuf::error`).
   const boost::system::error_code& error() const noexcept { return buf_.error(); }
+
+  /// Resolves and connects under the socket's mode and the expiry (see
+  /// `basic_socket_streambuf::connect`); on failure sets failbit, and `error()` says why.
+  template <class P = Protocol>
+  void connect(std::string_view host, std::string_view service) {
+    if (!buf_.template connect<P>(host, service)) setstate(std::ios_base::failbit);
+  }
+  void connect(const endpoint_type& endpoint);
+  /// Sends what is buffered and closes the socket; failbit if either fails.
+  void close();
+
+  /// The expiry, `time_point::max()` when there is none.
+  time_point expiry() const noexcept { return buf_.expiry(); }
+  void expires_at(const time_point& expiry_time) { buf_.expires_at(expiry_time); }
+  void expires_after(const duration& expiry_time) { buf_.expires_after(expiry_time); }
 
  private:
   mutable streambuf_type buf_;

@@ -19,10 +19,10 @@ struct connection_attempt {
 };
 
 /// What `create_connection` throws: Python's `ExceptionGroup` of `all_errors=True`. `code()` is
-/// the last attempt's error (or the resolver's, when no address was tried), so
-/// `e.code() == sockmode::error::timeout` tells a deadline that passed; `attempts()` lists
-/// every address tried, in the order the attempts started.
-class SOCKMODE_API connection_error : public io_error {
+/// the last attempt's error (or the resolver's, when no address was tried); `attempts()` lists
+/// every address tried, in the order the attempts started. When the call's timeout passed, the
+/// exception is a `connection_timeout_error`, which is also a `timeout_error`.
+class SOCKMODE_API connection_error : public virtual io_error {
  public:
   /// `what()`: "create_connection example.internal:443: timed out after 2 s ([::1]:443:
   /// timed out; 127.0.0.1:443: Connection refused)".

@@ -3,6 +3,7 @@
 
 #include <sockmode/detail/config.hpp>
 #include <sockmode/connection_error.hpp>
+#include <sockmode/connection_timeout_error.hpp>
 #include <sockmode/default_timeout.hpp>
 #include <sockmode/tcp.hpp>
 
@@ -34,7 +35,9 @@ struct connection_options {
 /// Python's `socket.create_connection((host, service), timeout, source_address)`: resolves
 /// `host` (see `resolve`), tries each address in turn, and returns the first socket that
 /// connects, in the mode `options.timeout` names. On failure it throws `connection_error`,
-/// which lists every attempt. Timeout mode bounds the whole call, not each attempt.
+/// which lists every attempt; when the timeout passed, a `connection_timeout_error`, which is
+/// also a `timeout_error` (Python raises `TimeoutError`). Timeout mode bounds the whole call,
+/// not each attempt.
 SOCKMODE_API tcp::socket create_connection(std::string_view host, std::string_view service,
                               const connection_options& options = {});
 /// As above, with the default options but for `timeout`.
@@ -45,6 +48,9 @@ SOCKMODE_API tcp::socket create_connection(std::string_view host, std::string_vi
 SOCKMODE_API tcp::socket create_connection(std::string_view host, std::string_view service,
                               const connection_options& options, boost::system::error_code& ec,
                               std::vector<connection_attempt>* attempts = nullptr);
+/// As above, with the default options but for `timeout`.
+SOCKMODE_API tcp::socket create_connection(std::string_view host, std::string_view service,
+                              timeout_type timeout, boost::system::error_code& ec);
 
 /// The same over addresses already resolved (in the order to try them), under the same rules.
 SOCKMODE_API tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,

@@ -11,6 +11,8 @@ namespace sockmode {
 /// sockmode's own error codes. `error::timeout` compares equal to the condition
 /// `errc::timed_out`, yet stays distinct from the kernel's ETIMEDOUT, so callers can tell
 /// "my deadline passed" from "the peer stopped answering TCP retransmissions".
+/// It also compares equal to Beast's `beast::condition::timeout` (not to the code
+/// `beast::error::timeout`, which only `sockmode::tcp_stream` reports, as Beast's own does).
 enum class error { timeout = 1 };
 
 /// The category of `sockmode::error`; its name is "sockmode".

@@ -9,6 +9,7 @@
 #include <sockmode/basic_socket_streambuf.hpp>
 #include <sockmode/connect.hpp>
 #include <sockmode/connection_error.hpp>
+#include <sockmode/connection_timeout_error.hpp>
 #include <sockmode/create_connection.hpp>
 #include <sockmode/create_server.hpp>
 #include <sockmode/default_timeout.hpp>
@@ -19,6 +20,7 @@
 #include <sockmode/selector.hpp>
 #include <sockmode/socketpair.hpp>
 #include <sockmode/tcp.hpp>
+#include <sockmode/tcp_stream.hpp>
 #include <sockmode/timeout_error.hpp>
 #include <sockmode/udp.hpp>
 

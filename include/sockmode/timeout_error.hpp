@@ -6,9 +6,14 @@
 
 namespace sockmode {
 
-/// Thrown when a call in timeout mode reaches its deadline; Python's `socket.timeout`.
-/// `code()` is `sockmode::error::timeout`.
-class SOCKMODE_API timeout_error : public io_error {
+/// Thrown when a call reaches its timeout or deadline; Python's `socket.timeout`
+/// (`TimeoutError`). Every timeout sockmode throws is one, `create_connection`'s included
+/// (`connection_timeout_error`). `code()` is `sockmode::error::timeout`, or Beast's
+/// `beast::error::timeout` from `tcp_stream`.
+///
+/// `io_error` is a virtual base, so that an error that is both a timeout and something else
+/// (`connection_timeout_error`) is still one `io_error`, one `system_error`, to catch.
+class SOCKMODE_API timeout_error : public virtual io_error {
  public:
   using io_error::io_error;
 };
