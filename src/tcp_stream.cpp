@@ -5,9 +5,7 @@
 #include <sockmode/timeout_error.hpp>
 
 #include <boost/asio/error.hpp>
-#include <boost/beast/core/error.hpp>
 
-#include <array>
 #include <string>
 
 namespace sockmode {
@@ -94,59 +92,23 @@ void tcp_stream::close() {
   closed_ = true;
 }
 
-void tcp_stream::connect(const endpoint_type& endpoint) {
-  error_code ec;
-  connect(endpoint, ec);
-  if (ec) fail(ec, "connect");
-}
-
-void tcp_stream::connect(const endpoint_type& endpoint, error_code& ec) {
+void tcp_stream::connect_socket(const endpoint_type& endpoint, error_code& ec) {
   if (closed_) renew_socket();
   socket_.connect(endpoint, ec);
-  if (ec) translate(ec);
 }
 
-bool tcp_stream::attempt(const endpoint_type& endpoint, error_code& ec) {
+void tcp_stream::attempt(const endpoint_type& endpoint, error_code& ec) {
   if (closed_ || socket_.is_open()) renew_socket();
   socket_.connect(endpoint, ec);
-  if (ec) translate(ec);
-  return static_cast<bool>(ec);
 }
 
-void tcp_stream::translate(error_code& ec) noexcept {
-  if (ec == error::timeout) ec = boost::beast::error::timeout;
-}
-
-void tcp_stream::fail(const error_code& ec, const char* op) const {
+void tcp_stream::fail(const error_code& ec, const char* op, bool timeout) const {
   std::string what = std::string("tcp_stream ") + op;
   error_code ignored;
   const endpoint_type peer = socket_.remote_endpoint(ignored);
   if (!ignored) what += " " + peer.address().to_string() + ":" + std::to_string(peer.port());
-  if (ec == boost::beast::error::timeout) throw timeout_error(ec, what, 0, std::string());
+  if (timeout) throw timeout_error(ec, what, 0, std::string());
   throw io_error(ec, what, 0, std::string());
 }
-
-void teardown(boost::beast::role_type role, tcp_stream& stream, error_code& ec) {
-  ec = {};
-  tcp::socket& socket = stream.socket();
-  if (role == boost::beast::role_type::server) {
-    socket.shutdown(tcp::socket::shutdown_send, ec);
-    if (ec) return;
-  }
-  // Until the peer's end of stream, which says it has read everything; bounded by the
-  // expiry and the socket's mode.
-  std::array<char, 2048> discard;
-  for (;;) {
-    stream.read_some(boost::asio::buffer(discard), ec);
-    if (ec == boost::asio::error::eof) {
-      ec = {};
-      break;
-    }
-    if (ec) return;
-  }
-  stream.close();
-}
-
-void beast_close_socket(tcp_stream& stream) { stream.close(); }
 
 }  // namespace sockmode

@@ -2,11 +2,14 @@
 #define SOCKMODE_TCP_STREAM_HPP
 
 #include <sockmode/detail/config.hpp>
+#include <sockmode/error.hpp>
 #include <sockmode/tcp.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/execution_context.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/role.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -98,8 +101,15 @@ class SOCKMODE_API tcp_stream {
   void close();
 
   /// Connects under the expiry and the socket's mode.
-  void connect(const endpoint_type& endpoint);
-  void connect(const endpoint_type& endpoint, boost::system::error_code& ec);
+  void connect(const endpoint_type& endpoint) {
+    boost::system::error_code ec;
+    connect(endpoint, ec);
+    if (ec) fail(ec, "connect");
+  }
+  void connect(const endpoint_type& endpoint, boost::system::error_code& ec) {
+    connect_socket(endpoint, ec);
+    if (ec) translate(ec);
+  }
 
   /// Asio's `connect(socket, endpoints)`: tries each endpoint in turn (on a new socket each
   /// time, in the same mode) until one connects, all under the one expiry; once it has passed,
@@ -209,23 +219,34 @@ class SOCKMODE_API tcp_stream {
       if (!condition(static_cast<const boost::system::error_code&>(ec),
                      static_cast<const endpoint_type&>(*it)))
         continue;
-      if (!attempt(*it, ec)) return it;
+      attempt(*it, ec);
+      if (!ec) return it;
+      translate(ec);
       if (expired()) return end;
     }
     if (!ec) ec = boost::asio::error::not_found;
     return end;
   }
 
-  // One attempt of connect_range, on a new socket in the same mode and deadlines; false once
-  // connected.
-  bool attempt(const endpoint_type& endpoint, boost::system::error_code& ec);
+  // Beast's error codes are made here, in the program's code, never in libsockmode: Beast
+  // defines its categories inline, so a shared libsockmode would hold instances of its own,
+  // and a code made there would not compare equal to the program's `beast::error::timeout`.
+  static void translate(boost::system::error_code& ec) noexcept {
+    if (ec == error::timeout) ec = boost::beast::error::timeout;
+  }
+  [[noreturn]] void fail(const boost::system::error_code& ec, const char* op) const {
+    fail(ec, op, ec == boost::beast::error::timeout);
+  }
+  [[noreturn]] void fail(const boost::system::error_code& ec, const char* op,
+                         bool timeout) const;
+
+  void connect_socket(const endpoint_type& endpoint, boost::system::error_code& ec);
+  // One attempt of connect_range, on a new socket in the same mode and deadlines.
+  void attempt(const endpoint_type& endpoint, boost::system::error_code& ec);
   // The expiry has passed.
   bool expired() const noexcept;
   // Replaces a socket that is (or was) open by a new one in the same mode and deadlines.
   void renew_socket();
-  // sockmode's timeout code becomes Beast's.
-  static void translate(boost::system::error_code& ec) noexcept;
-  [[noreturn]] void fail(const boost::system::error_code& ec, const char* op) const;
 
   socket_type socket_;
   executor_type executor_;
@@ -234,12 +255,27 @@ class SOCKMODE_API tcp_stream {
 
 /// Beast's websocket teardown, found by ADL, for `websocket::stream<sockmode::tcp_stream>`:
 /// the server shuts its sending side down first; both then read until the peer's end of
-/// stream (under the expiry) and close the socket.
-SOCKMODE_API void teardown(boost::beast::role_type role, tcp_stream& stream,
-                           boost::system::error_code& ec);
+/// stream (under the expiry) and close the socket. Inline, for the reason `translate` is.
+inline void teardown(boost::beast::role_type role, tcp_stream& stream,
+                     boost::system::error_code& ec) {
+  ec = {};
+  if (role == boost::beast::role_type::server) {
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+  }
+  // Until the peer's end of stream, which says it has read everything.
+  char discard[2048];
+  for (;;) {
+    stream.read_some(boost::asio::buffer(discard), ec);
+    if (ec == boost::asio::error::eof) break;
+    if (ec) return;
+  }
+  ec = {};
+  stream.close();
+}
 
 /// Beast's `close_socket` customisation: `stream.close()`.
-SOCKMODE_API void beast_close_socket(tcp_stream& stream);
+inline void beast_close_socket(tcp_stream& stream) { stream.close(); }
 
 }  // namespace sockmode
 
