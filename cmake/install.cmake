@@ -14,6 +14,8 @@ else()
     PATTERN ssl_stream.hpp EXCLUDE)
 endif()
 install(EXPORT sockmode-targets NAMESPACE sockmode:: DESTINATION ${SOCKMODE_CMAKE_DIR})
+# The licence goes with every installed copy (it asks to be kept with the software).
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE_1_0.txt DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 configure_package_config_file(cmake/sockmode-config.cmake.in
   ${PROJECT_BINARY_DIR}/sockmode-config.cmake INSTALL_DESTINATION ${SOCKMODE_CMAKE_DIR})
@@ -57,6 +59,22 @@ if(SOCKMODE_TLS)
 endif()
 if(SOCKMODE_IO_URING)
   string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", liburing-dev")
+endif()
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE_1_0.txt)
+# Debian policy wants the licence as /usr/share/doc/<package>/copyright, in the machine-readable
+# format: written for the .deb's build (make package configures with the prefix /usr).
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+file(READ ${PROJECT_SOURCE_DIR}/LICENSE_1_0.txt sockmode_licence)
+string(REGEX REPLACE "\n$" "" sockmode_licence "${sockmode_licence}")
+string(REGEX REPLACE "\n\n" "\n.\n" sockmode_licence "${sockmode_licence}")
+string(REGEX REPLACE "\n" "\n " sockmode_licence "${sockmode_licence}")
+file(WRITE ${PROJECT_BINARY_DIR}/debian-copyright
+  "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+  "Upstream-Name: sockmode\n\n"
+  "Files: *\nCopyright: 2026 sockmode contributors\nLicense: BSL-1.0\n\n"
+  "License: BSL-1.0\n ${sockmode_licence}\n")
+install(FILES ${PROJECT_BINARY_DIR}/debian-copyright
+  DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/${CPACK_PACKAGE_NAME} RENAME copyright)
 endif()
 set(CPACK_GENERATOR DEB)
 include(CPack)
