@@ -46,6 +46,9 @@ class SOCKMODE_API basic_acceptor : public detail::io_object, public boost::asio
   /// As basic_socket::wait.
   void wait(wait_type what, timeout_type timeout);
   void wait(wait_type what, timeout_type timeout, boost::system::error_code& ec);
+  /// As basic_socket::wait: for at most the mode's timeout.
+  void wait(wait_type what) { wait(what, gettimeout()); }
+  void wait(wait_type what, boost::system::error_code& ec) { wait(what, gettimeout(), ec); }
 
   void close();
   void close(boost::system::error_code& ec);

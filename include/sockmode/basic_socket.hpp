@@ -134,7 +134,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
     const detail::iovecs iov = detail::to_iovecs<boost::asio::mutable_buffer>(buffers);
     const auto attempt = [&](boost::system::error_code& e) -> std::size_t {
-      if (iov.bytes == 0) return e = {}, 0;  // never waits, as CPython's recv(0)
+      if (iov.bytes == 0) {  // never waits, as CPython's recv(0)
+        e = {};
+        return 0;
+      }
       const std::size_t n = detail::receive(fd(), iov, nullptr, nullptr, e);
       if (!e && n == 0 && is_stream) e = boost::asio::error::eof;
       return n;
@@ -160,7 +163,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     return state_->perform(
         wait_type::wait_write,
         [&](boost::system::error_code& e) -> std::size_t {
-          if (!is_stream && iov.truncated) return e = boost::asio::error::message_size, 0;
+          if (!is_stream && iov.truncated) {
+            e = boost::asio::error::message_size;
+            return 0;
+          }
           const std::size_t n = detail::send(fd(), iov, nullptr, 0, e);
           if (iov.bytes == 0 && is_stream) empty_send_never_waits(e);
           return n;
@@ -218,8 +224,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
                       for (;;) {
                         const detail::iovecs iov =
                             detail::to_iovecs<boost::asio::const_buffer>(rest);
-                        if (!is_stream && iov.truncated)
-                          return e = boost::asio::error::message_size, sent;
+                        if (!is_stream && iov.truncated) {
+                          e = boost::asio::error::message_size;
+                          return sent;
+                        }
                         const std::size_t n = detail::send(fd(), iov, nullptr, 0, e);
                         if (total == 0 && is_stream) empty_send_never_waits(e);
                         sent += n;
@@ -230,15 +238,18 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
                         // and waits for room before the next send; non-blocking mode asks the
                         // kernel again at once, which alone knows whether it would block or has
                         // an error.
-                        if (n < iov.bytes && getblocking())
-                          return e = boost::asio::error::would_block, sent;
+                        if (n < iov.bytes && getblocking()) {
+                          e = boost::asio::error::would_block;
+                          return sent;
+                        }
                       }
                     },
                     ec, /*deadline_from_start=*/true);
     return sent;
   }
 
-  /// Python's `sendto` (datagram sockets).
+  /// Python's `sendto` (datagram sockets). A socket never opened is opened for the
+  /// destination's protocol first, as `connect` does.
   template <class ConstBufferSequence>
   std::size_t send_to(const ConstBufferSequence& buffers, const endpoint_type& destination) {
     boost::system::error_code ec;
@@ -249,18 +260,28 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   template <class ConstBufferSequence>
   std::size_t send_to(const ConstBufferSequence& buffers, const endpoint_type& destination,
                       boost::system::error_code& ec) {
+    if (fd() < 0) {
+      open_for(destination, ec);
+      if (ec) return 0;
+    }
     const detail::iovecs iov = detail::to_iovecs<boost::asio::const_buffer>(buffers);
     return state_->perform(
         wait_type::wait_write,
         [&](boost::system::error_code& e) -> std::size_t {
-          if (!is_stream && iov.truncated) return e = boost::asio::error::message_size, 0;
+          if (!is_stream && iov.truncated) {
+            e = boost::asio::error::message_size;
+            return 0;
+          }
           return detail::send(fd(), iov, destination.data(),
                               destination.size(), e);
         },
         ec);
   }
 
-  /// Python's `recvfrom` (datagram sockets): one datagram and who sent it.
+  /// Python's `recvfrom` (datagram sockets): one datagram and who sent it. Unlike `send_to`,
+  /// it does not open a socket never opened: with no address nothing could reach it, and the
+  /// family is unknown, so it fails at once with `not_connected` (bind it, or construct it
+  /// with a protocol, first).
   template <class MutableBufferSequence>
   std::size_t receive_from(const MutableBufferSequence& buffers, endpoint_type& sender) {
     boost::system::error_code ec;
@@ -288,6 +309,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   /// non-blocking socket as `select()` would. Fails with `error::timeout`.
   void wait(wait_type what, timeout_type timeout);
   void wait(wait_type what, timeout_type timeout, boost::system::error_code& ec);
+  /// As above, for at most the mode's timeout, `gettimeout()`; non-blocking, it only
+  /// polls and fails with `would_block` when the socket is not ready.
+  void wait(wait_type what) { wait(what, gettimeout()); }
+  void wait(wait_type what, boost::system::error_code& ec) { wait(what, gettimeout(), ec); }
 
   void shutdown(shutdown_type what);
   void shutdown(shutdown_type what, boost::system::error_code& ec);
