@@ -14,6 +14,7 @@
 #include <sockmode/error.hpp>
 #include <sockmode/io_error.hpp>
 #include <sockmode/local.hpp>
+#include <sockmode/raise_open_file_limit.hpp>
 #include <sockmode/resolve.hpp>
 #include <sockmode/selector.hpp>
 #include <sockmode/socketpair.hpp>
