@@ -335,7 +335,11 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   basic_socket dup(boost::system::error_code& ec) const;
 
   /// Python's `detach`, Asio style: hands the Asio socket back, restored to Asio's blocking
-  /// behaviour. This object is then closed.
+  /// behaviour. This object is then closed. The Asio socket keeps the executor of the one this
+  /// object adopted; a socket sockmode opened or accepted belongs to an internal io_context
+  /// that nobody runs, fine for synchronous calls but not for async ones: move it to your own
+  /// context with `tcp::socket mine(io, released.local_endpoint().protocol(),
+  /// released.release())`.
   next_layer_type release();
 
   bool is_open() const noexcept {
