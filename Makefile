@@ -115,6 +115,7 @@ bench:
 # The API reference from the public headers' comments; any doxygen warning fails it.
 docs: setup
 	doxygen docs/Doxyfile
+	@grep -q "io_object::settimeout" build-docs/html/classsockmode_1_1basic__socket.html || { echo "basic_socket page lacks settimeout"; exit 1; }
 	@echo "API reference: build-docs/html/index.html"
 
 # A Debian package of the library, headers, CMake package and pkg-config file.

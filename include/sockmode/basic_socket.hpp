@@ -80,32 +80,9 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   /// Closes the socket (see `close`).
   ~basic_socket();
 
-  // settimeout / gettimeout / setblocking / getblocking / cancel come from io_object:
-  //   settimeout(std::optional<nanoseconds>) or settimeout(any duration): sets the mode; throws
-  //     std::invalid_argument (mode unchanged) for negative, NaN or too large (> ~146 years)
-  //     timeouts, and io_error(bad_descriptor) on a closed socket, as CPython.
-  //   gettimeout(): nullopt (blocking), 0 (non-blocking) or the timeout.
-  //   setblocking(b): settimeout(b ? nullopt : 0s).
-  //   getblocking(): gettimeout() != 0; true in timeout mode, as CPython.
-  //   cancel(): calls waiting on this socket in any thread fail with operation_aborted.
-  //
-  // Absolute deadlines, Go's SetDeadline / SetReadDeadline / SetWriteDeadline, also from
-  // io_object (the acceptor has them too):
-  //   set_read_deadline(t): reads (recv, read_some, receive_from, accept, wait(wait_read) and
-  //     wait(wait_error)) end at `t` at the latest; set_write_deadline(t): writes (send,
-  //     write_some, sendall, send_to, connect, wait(wait_write)); set_deadline(t): both.
-  //     `std::nullopt` (or `time_point::max()`) clears it. Throw io_error(bad_descriptor) on
-  //     a closed socket.
-  //   read_deadline() / write_deadline(): the deadline, or nullopt.
-  // A call ends at the earlier of its mode's deadline (start + timeout) and the socket's
-  // deadline for its direction, with error::timeout, whatever the mode: a blocking call waits
-  // until the deadline at most; a non-blocking call still fails with would_block when it
-  // cannot complete and the deadline has not passed. Once the deadline has passed, every call
-  // in that direction fails with error::timeout before it tries, even if its data is there
-  // (as Go), so that a peer that keeps a trickle flowing cannot stretch an exchange past it.
-  // Setting a deadline from another thread reaches the calls already waiting in that
-  // direction: they wait for the new deadline, or fail at once if it has passed. bind,
-  // shutdown, the endpoint queries and the mode setters are not affected.
+  // settimeout, gettimeout, setblocking, getblocking, cancel and the deadlines
+  // (set_deadline, set_read_deadline, set_write_deadline, read_deadline, write_deadline) are
+  // inherited from detail::io_object, and documented there; the reference shows them here.
 
   /// Opens the socket if needed and binds it.
   void bind(const endpoint_type& endpoint);
