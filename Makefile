@@ -16,11 +16,14 @@ all: test
 setup:
 	@bash .ci/setup test
 
-demo: setup
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
-	cmake --build build -j$(JOBS) --target demo quick_start
-	./build/examples/quick_start
-	./build/examples/demo
+# The demo installs only what it needs (.ci/setup demo) and builds without the tests, in its
+# own build directory so that it never turns the tests off in build/.
+demo:
+	@bash .ci/setup demo
+	cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOCKMODE_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build build-demo -j$(JOBS) --target demo quick_start
+	./build-demo/examples/quick_start
+	./build-demo/examples/demo
 
 test: setup test-plain test-asan test-tsan test-fuzz docs
 
@@ -126,4 +129,4 @@ package: setup
 	cd build-deb && cpack -G DEB
 
 clean:
-	rm -rf build build-asan build-tsan build-memcheck build-fuzz build-bench build-deb build-docs
+	rm -rf build build-demo build-asan build-tsan build-memcheck build-fuzz build-bench build-deb build-docs

@@ -45,6 +45,11 @@ endif()
 configure_file(cmake/sockmode.pc.in ${PROJECT_BINARY_DIR}/sockmode.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/sockmode.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
+# `cpack -G DEB` in a build configured with CMAKE_INSTALL_PREFIX=/usr (make package); only at
+# the top level, as CPack's settings would be an embedding project's own.
+if(NOT PROJECT_IS_TOP_LEVEL)
+  return()
+endif()
 # `cpack -G DEB` in a build configured with CMAKE_INSTALL_PREFIX=/usr (make package).
 set(CPACK_PACKAGE_NAME libsockmode-dev)
 set(CPACK_PACKAGE_VENDOR sockmode)

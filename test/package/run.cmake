@@ -5,6 +5,8 @@
 #                    `cpack -G DEB` and consumes the .deb, installed with dpkg when INSTALL_DEB
 #                    is true (CI, as root) or else unpacked into a scratch root
 #   add_subdirectory, fetch_content   build sockmode as part of the consumer
+#   embedded         a library that embeds sockmode (add_subdirectory, SOCKMODE_INSTALL ON)
+#                    and installs itself with it; an app then uses the installed pair
 #   pkg_config       install, then a plain compiler command line with pkg-config's flags
 cmake_minimum_required(VERSION 3.21)
 
@@ -89,6 +91,15 @@ elseif(MODE STREQUAL "shared")
 elseif(MODE STREQUAL "add_subdirectory" OR MODE STREQUAL "fetch_content")
   set(build_type "")
   consume(${SOURCE_DIR}/test/package/${MODE} "" ${work}/build)
+elseif(MODE STREQUAL "embedded")
+  # netlib embeds sockmode and installs both; an app then finds netlib in the prefix.
+  set(build_type "")
+  step(${CMAKE_COMMAND} -S ${consumer}/embedded -B ${work}/netlib -DCMAKE_BUILD_TYPE=
+    -DSOCKMODE_SOURCE_DIR=${SOURCE_DIR})
+  step(${CMAKE_COMMAND} --build ${work}/netlib -j2)
+  step(${CMAKE_COMMAND} --install ${work}/netlib --prefix ${work}/prefix)
+  expect_licence(${work}/prefix/share/doc/sockmode/LICENSE_1_0.txt)
+  consume(${consumer}/embedded/app ${work}/prefix ${work}/build)
 elseif(MODE STREQUAL "pkg_config")
   step(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${work}/prefix)
   file(GLOB_RECURSE pc ${work}/prefix/*/sockmode.pc)
