@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Quick start: `make demo`, `make test`. Each installs what is missing first.
 JOBS ?= 2
 CMAKE_FLAGS ?= -DSOCKMODE_WERROR=ON

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Conan 2 recipe: `conan create .` builds the library (no tests, examples or benchmarks) and
 # packages its headers, library, CMake package and pkg-config file.
 import os

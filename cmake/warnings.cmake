@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Warnings for sockmode's own targets only: PRIVATE, so consumers never inherit them.
 function(sockmode_warnings target)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")

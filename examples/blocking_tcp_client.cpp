@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Asio's timeouts/blocking_tcp_client, on sockmode: connect, send a line, read lines until the
 // echo of it comes back, each step under its own time limit. Asio runs async operations on an
 // io_context for a bounded time and closes the socket when time runs out; here the calls stay

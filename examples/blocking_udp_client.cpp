@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Asio's timeouts/blocking_udp_client, on sockmode: receive datagrams on an address, each
 // receive under a time limit. One receive is one call, so here the per-call timeout is the
 // right tool (compare blocking_tcp_client.cpp, where a step is many calls and takes a deadline).

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 """Runs the ports of Asio's timeouts examples against loopback peers and checks what they do.
 
 Usage: timeouts_peers.py blocking_tcp_client|blocking_udp_client <path to the example>

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #include <sockmode/raise_open_file_limit.hpp>
 
 #include <boost/system/system_error.hpp>

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # vcpkg port: builds the library only (no tests, examples or benchmarks) and installs its CMake
 # package. Point SOURCE_URL at the repository to package; REF is the release tag.
 vcpkg_from_git(

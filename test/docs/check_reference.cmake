@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Builds the API reference (docs/Doxyfile, into WORK_DIR) and checks that every mode and
 # deadline member, declared in detail::io_object, is documented on the pages of the types users
 # hold: basic_socket and basic_acceptor. Doxygen warnings fail it, as in `make docs`.

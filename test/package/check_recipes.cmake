@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # The vcpkg port and the Conan recipe, checked as far as this machine allows (neither tool is
 # installed here): each parses, and each names the version version.hpp defines.
 cmake_minimum_required(VERSION 3.21)

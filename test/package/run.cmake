@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Builds and runs a consumer of sockmode the way MODE says:
 #   static           install the static build into a scratch prefix, then find_package
 #   shared           a shared build (BUILD_SHARED_LIBS=ON): checks its SONAME and exports,
