@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Quick start: `make demo`, `make test`. Each installs what is missing first.
 JOBS ?= 2
 CMAKE_FLAGS ?= -DSOCKMODE_WERROR=ON
@@ -16,11 +18,14 @@ all: test
 setup:
 	@bash .ci/setup test
 
-demo: setup
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
-	cmake --build build -j$(JOBS) --target demo quick_start
-	./build/examples/quick_start
-	./build/examples/demo
+# The demo installs only what it needs (.ci/setup demo) and builds without the tests, in its
+# own build directory so that it never turns the tests off in build/.
+demo:
+	@bash .ci/setup demo
+	cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOCKMODE_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build build-demo -j$(JOBS) --target demo quick_start
+	./build-demo/examples/quick_start
+	./build-demo/examples/demo
 
 test: setup test-plain test-asan test-tsan test-fuzz docs
 
@@ -115,6 +120,7 @@ bench:
 # The API reference from the public headers' comments; any doxygen warning fails it.
 docs: setup
 	doxygen docs/Doxyfile
+	@grep -q "io_object::settimeout" build-docs/html/classsockmode_1_1basic__socket.html || { echo "basic_socket page lacks settimeout"; exit 1; }
 	@echo "API reference: build-docs/html/index.html"
 
 # A Debian package of the library, headers, CMake package and pkg-config file.
@@ -125,4 +131,4 @@ package: setup
 	cd build-deb && cpack -G DEB
 
 clean:
-	rm -rf build build-asan build-tsan build-memcheck build-fuzz build-bench build-deb build-docs
+	rm -rf build build-demo build-asan build-tsan build-memcheck build-fuzz build-bench build-deb build-docs

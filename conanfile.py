@@ -1,18 +1,25 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Conan 2 recipe: `conan create .` builds the library (no tests, examples or benchmarks) and
 # packages its headers, library, CMake package and pkg-config file.
+import os
+
 from conan import ConanFile
 from conan.tools.cmake import CMake, CMakeToolchain, cmake_layout
+from conan.tools.files import copy
 
 
 class SockmodeConan(ConanFile):
     name = "sockmode"
     version = "0.2.0"
     description = "Python's socket modes (blocking, non-blocking, timeout) for Boost.Asio"
+    license = "BSL-1.0"
     topics = ("asio", "sockets", "timeout", "networking")
     settings = "os", "compiler", "build_type", "arch"
     options = {"shared": [True, False], "fPIC": [True, False]}
     default_options = {"shared": False, "fPIC": True}
-    exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "src/*"
+    exports = "LICENSE_1_0.txt"
+    exports_sources = "CMakeLists.txt", "LICENSE_1_0.txt", "cmake/*", "include/*", "src/*"
     requires = "boost/1.81.0", "openssl/[>=3 <4]"
 
     def validate(self):
@@ -38,6 +45,7 @@ class SockmodeConan(ConanFile):
 
     def package(self):
         CMake(self).install()
+        copy(self, "LICENSE_1_0.txt", self.source_folder, os.path.join(self.package_folder, "licenses"))
 
     def package_info(self):
         self.cpp_info.libs = ["sockmode"]

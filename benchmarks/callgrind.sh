@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Instructions per ready-data recv call, counted by callgrind in user space (the kernel's share
 # is not counted): N and 2N one-byte recv calls on queued data, counting only inside the recv
 # loop (--toggle-collect), difference divided by N. Exact and repeatable, unlike a timing.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // The contenders. Each wraps one end of an already connected loopback TCP connection (a
 // blocking, TCP_NODELAY descriptor it then owns) in its library's API and offers:
 //   recv(p, n)            at least one byte, 0 at end of stream;

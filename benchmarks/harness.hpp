@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Support for the benchmark: clocks, percentiles, loopback pairs, a watchdog, /proc readings.
 // Benchmarks measure and never assert: a failure is reported and recorded as a missing figure.
 #ifndef SOCKMODE_BENCHMARKS_HARNESS_HPP

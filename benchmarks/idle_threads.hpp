@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Threads that have each made one sockmode call and then sit idle: the population a
 // thread-per-connection server carries. close() must not get slower with it (issue: close
 // cost with 1,000 and 10,000 threads alive).

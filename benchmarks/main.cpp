@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // sockmode_bench: every contender on every workload, interleaved, on loopback TCP.
 //
 //   sockmode_bench [--runs N] [--out DIR] [--smoke] [--only WORKLOAD] [--contender KEY]

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Runs the benchmark harness and leaves its figures in benchmarks/results/:
 #   results.csv  one row per run, workload, contender and figure (raw data)
 #   summary.md   the tables: targets with ratios and pass/miss, every contender on every workload

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // The selector workload: select() over many registered sockets of which a few are ready.
 #ifndef SOCKMODE_BENCHMARKS_SELECTOR_WORKLOAD_HPP
 #define SOCKMODE_BENCHMARKS_SELECTOR_WORKLOAD_HPP

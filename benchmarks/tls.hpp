@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // The TLS workloads: sockmode::ssl::stream in timeout mode against asio::ssl::stream over a
 // plain blocking Asio socket, both ends of each connection in the same contender.
 #ifndef SOCKMODE_BENCHMARKS_TLS_HPP

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -14,6 +16,8 @@ else()
     PATTERN ssl_stream.hpp EXCLUDE)
 endif()
 install(EXPORT sockmode-targets NAMESPACE sockmode:: DESTINATION ${SOCKMODE_CMAKE_DIR})
+# The licence goes with every installed copy (it asks to be kept with the software).
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE_1_0.txt DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 configure_package_config_file(cmake/sockmode-config.cmake.in
   ${PROJECT_BINARY_DIR}/sockmode-config.cmake INSTALL_DESTINATION ${SOCKMODE_CMAKE_DIR})
@@ -43,6 +47,11 @@ endif()
 configure_file(cmake/sockmode.pc.in ${PROJECT_BINARY_DIR}/sockmode.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/sockmode.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
+# `cpack -G DEB` in a build configured with CMAKE_INSTALL_PREFIX=/usr (make package); only at
+# the top level, as CPack's settings would be an embedding project's own.
+if(NOT PROJECT_IS_TOP_LEVEL)
+  return()
+endif()
 # `cpack -G DEB` in a build configured with CMAKE_INSTALL_PREFIX=/usr (make package).
 set(CPACK_PACKAGE_NAME libsockmode-dev)
 set(CPACK_PACKAGE_VENDOR sockmode)
@@ -57,6 +66,22 @@ if(SOCKMODE_TLS)
 endif()
 if(SOCKMODE_IO_URING)
   string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", liburing-dev")
+endif()
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE_1_0.txt)
+# Debian policy wants the licence as /usr/share/doc/<package>/copyright, in the machine-readable
+# format: written for the .deb's build (make package configures with the prefix /usr).
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+file(READ ${PROJECT_SOURCE_DIR}/LICENSE_1_0.txt sockmode_licence)
+string(REGEX REPLACE "\n$" "" sockmode_licence "${sockmode_licence}")
+string(REGEX REPLACE "\n\n" "\n.\n" sockmode_licence "${sockmode_licence}")
+string(REGEX REPLACE "\n" "\n " sockmode_licence "${sockmode_licence}")
+file(WRITE ${PROJECT_BINARY_DIR}/debian-copyright
+  "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+  "Upstream-Name: sockmode\n\n"
+  "Files: *\nCopyright: 2026 sockmode contributors\nLicense: BSL-1.0\n\n"
+  "License: BSL-1.0\n ${sockmode_licence}\n")
+install(FILES ${PROJECT_BINARY_DIR}/debian-copyright
+  DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/${CPACK_PACKAGE_NAME} RENAME copyright)
 endif()
 set(CPACK_GENERATOR DEB)
 include(CPack)

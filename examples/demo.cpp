@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // `make demo`: what each call does in each of Python's three socket modes, against a
 // loopback server. Blocking calls that would wait forever are cancelled by a watchdog
 // thread after 300 ms, so the demo always ends.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // An echo server and its client, in each of the three modes. The server is the same loop
 // whatever the mode; the client shows what each mode makes of a slow echo:
 //   blocking      waits for the reply

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // create_connection with Happy Eyeballs (RFC 8305): an IPv6 address whose listener never
 // answers (its accept queue is full, so its SYNs are dropped) and an IPv4 address that
 // accepts, as a name with both families would give. The IPv6 attempt starts first; after the

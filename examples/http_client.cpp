@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Beast's synchronous HTTP client with a timeout: the socket's mode applies to every read and
 // write Beast makes. A local server answers the first request at once and stalls on the
 // second, which then fails with a timeout instead of hanging.

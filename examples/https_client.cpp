@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // An HTTPS GET with Beast over sockmode::ssl::stream, every step under a 2 s timeout: the
 // connection (create_connection), the handshake and each read and write. The server is a
 // local `openssl s_server -www` with a certificate made for the run; the client trusts that

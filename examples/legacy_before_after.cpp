@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Legacy blocking Asio code, and the same code with a timeout: three lines change.
 //
 // before: a silent peer blocks fetch() forever.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // One thread serving many clients: non-blocking sockets and a selector, Python's
 // `selectors` echo server. Every socket is in non-blocking mode; the selector says which one
 // is ready, and a call that would still block fails with would_block instead of stalling the

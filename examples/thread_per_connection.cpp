@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // A thread-per-connection server, the legacy shape sockmode is for, with a clean shutdown:
 // on SIGTERM or Ctrl-C the main thread closes the listener and every connection's socket,
 // which wakes each worker blocked in accept() or recv() at once. No polling, no timeouts

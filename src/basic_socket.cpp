@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #include <sockmode/basic_socket.hpp>
 #include <sockmode/local.hpp>
 #include <sockmode/tcp.hpp>
@@ -284,8 +286,10 @@ basic_socket<Protocol> basic_socket<Protocol>::dup(error_code& ec) const {
         // The protocol from the descriptor itself: a socket adopted from Asio or opened
         // through asio_socket() has no protocol_.
         socklen_t size = static_cast<socklen_t>(local.capacity());
-        if (::getsockname(fd(), local.data(), &size) != 0)
-          return e = error_code(errno, boost::system::system_category()), 0;
+        if (::getsockname(fd(), local.data(), &size) != 0) {
+          e = error_code(errno, boost::system::system_category());
+          return 0;
+        }
         detail::resize_endpoint(local, size);
         copy_fd = detail::duplicate(fd(), e);
         return 0;
@@ -545,10 +549,13 @@ typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::query_end
   state_->use(
       [&](error_code& e) -> std::size_t {
         socklen_t size = static_cast<socklen_t>(endpoint.capacity());
-        if (query(fd(), endpoint.data(), &size) != 0)
-          return e = error_code(errno, boost::system::system_category()), 0;
+        if (query(fd(), endpoint.data(), &size) != 0) {
+          e = error_code(errno, boost::system::system_category());
+          return 0;
+        }
         detail::resize_endpoint(endpoint, size);
-        return e = {}, 0;
+        e = {};
+        return 0;
       },
       ec);
   return endpoint;

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // create_connection: resolution and connection attempts under one deadline. Every wait goes
 // through io_state: the attempts are ordinary connect() calls, and the race between them is
 // coordinated with an event (src/event.hpp) waited for the same way.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Internal: one deadline for a call that makes several waits (create_connection, resolve).
 #ifndef SOCKMODE_SRC_DEADLINE_HPP
 #define SOCKMODE_SRC_DEADLINE_HPP

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Internal: the first half of an exception's message, "connect 127.0.0.1:5000".
 #ifndef SOCKMODE_SRC_DESCRIBE_HPP
 #define SOCKMODE_SRC_DESCRIBE_HPP

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Internal: a flag one thread raises and others wait for through the wait path.
 #ifndef SOCKMODE_SRC_EVENT_HPP
 #define SOCKMODE_SRC_EVENT_HPP

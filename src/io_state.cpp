@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // The wait path: every call that would block ends up here.
 #include <sockmode/detail/io_state.hpp>
 #include <sockmode/detail/syscalls.hpp>

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Name resolution under a deadline. glibc's getaddrinfo runs on a thread of its own, which
 // the caller waits for through the wait path (an eventfd); at the deadline the caller leaves,
 // and the lookup finishes on its own and frees what it holds. See README, "Name resolution".

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Internal: resolve() under a deadline that the caller's other waits share.
 #ifndef SOCKMODE_SRC_RESOLVE_UNTIL_HPP
 #define SOCKMODE_SRC_RESOLVE_UNTIL_HPP

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // selectors.DefaultSelector: an epoll set of its own, waited on through io_state.
 //
 // Why an epoll instance per selector: select() must cost O(ready), not O(registered), so the

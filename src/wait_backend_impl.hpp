@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // The one implementation of wait_backend, compiled once per Asio backend: by
 // src/wait_epoll.cpp with Asio's defaults and by src/wait_uring.cpp with io_uring. Include it
 // from exactly those two files; everything in it has internal linkage.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // The io_uring wait backend. Built with Asio's io_uring backend as its default, and linked
 // into an object of its own whose symbols are all local but sockmode_make_uring_backend
 // (CMakeLists.txt): the Asio it instantiates never meets the program's own.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Every misuse the README's "Bad input" table lists, each with the exact error it gets. A
 // misuse is a clear error or documented behaviour, never undefined behaviour; these cases run
 // under ASan+UBSan, TSan and valgrind too.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #include <sockmode/basic_acceptor.hpp>
 
 #include "support.hpp"
@@ -521,4 +523,20 @@ BOOST_AUTO_TEST_CASE(acceptor_timeout_mode_reports_python_blocking_flags) {
   BOOST_TEST(listener.gettimeout() == sockmode::timeout_type(0ns));
   listener.setblocking(true);
   BOOST_TEST(!listener.gettimeout().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(acceptor_wait_without_a_timeout_waits_as_long_as_the_mode_says) {
+  sockmode::tcp::acceptor listener(test::loopback());
+  listener.settimeout(200ms);
+  error_code ec;
+  const test::seconds took =
+      test::elapsed([&] { listener.wait(sockmode::tcp::acceptor::wait_read, ec); });
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  BOOST_TEST(took.count() >= 0.15);
+  BOOST_TEST(took.count() < 3.0);
+
+  sockmode::tcp::socket client;
+  client.connect(listener.local_endpoint());
+  listener.wait(sockmode::tcp::acceptor::wait_read);  // a connection is queued: at once
+  BOOST_TEST(listener.accept().is_open());
 }

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #include <sockmode/basic_socket.hpp>
 
 #include "support.hpp"
@@ -1101,3 +1103,25 @@ BOOST_AUTO_TEST_CASE(child_can_close_a_socket_another_parent_thread_was_waiting_
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(wait_without_a_timeout_waits_as_long_as_the_mode_says) {
+  auto [client, server] = connected_pair();
+  server.settimeout(200ms);
+  error_code ec;
+  seconds took = elapsed([&] { server.wait(wait_type::wait_read, ec); });
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  BOOST_TEST(took.count() >= 0.15);
+  BOOST_TEST(took.count() < 3.0);
+
+  server.setblocking(false);  // a poll, as any non-blocking call
+  took = elapsed([&] { server.wait(wait_type::wait_read, ec); });
+  BOOST_TEST((ec == asio_error::would_block), ec.message());
+  BOOST_TEST(took.count() < 1.0);
+
+  server.setblocking(true);
+  std::thread sender = send_later(client, 100ms, "x");
+  server.wait(wait_type::wait_read);  // the throwing overload: returns once readable
+  sender.join();
+  char byte = 0;
+  BOOST_TEST(server.recv(buffer(&byte, 1)) == 1u);
+}

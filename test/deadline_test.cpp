@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #include <sockmode/basic_socket.hpp>
 
 #include "support.hpp"
@@ -457,6 +459,45 @@ BOOST_AUTO_TEST_CASE(beast_http_read_over_a_slow_drip_peer_ends_at_the_deadline)
   BOOST_TEST((ec == sockmode::error::timeout));
   BOOST_TEST(took.count() >= 0.5);
   BOOST_TEST(took.count() < 2.0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// cancel() keeps Asio's meaning: it aborts the calls waiting now, and a call that starts just
+// after it waits as if nothing happened. A deadline in the past is the stop that sticks.
+BOOST_AUTO_TEST_SUITE(stopping_a_reader)
+
+BOOST_AUTO_TEST_CASE(a_recv_started_after_a_read_deadline_of_min_fails_at_once_with_timeout) {
+  auto [client, server] = connected_pair();
+  server.settimeout(std::nullopt);
+  server.set_read_deadline(clock::time_point::min());  // before the call starts
+  watchdog guard(server, 10s);
+  char c = 0;
+  error_code ec;
+  const seconds took = elapsed([&] { server.recv(buffer(&c, 1), ec); });
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  BOOST_TEST(took.count() < 1.0);
+  // And every later one, until the deadline is cleared.
+  server.recv(buffer(&c, 1), ec);
+  BOOST_TEST((ec == sockmode::error::timeout), ec.message());
+  server.set_read_deadline(std::nullopt);
+  client.send(buffer("y", 1));
+  BOOST_TEST(server.recv(buffer(&c, 1)) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_recv_started_after_cancel_is_not_cancelled_and_waits) {
+  auto [client, server] = connected_pair();
+  server.settimeout(std::nullopt);
+  server.cancel();  // nothing waits yet: forgotten, as Asio's cancel
+  watchdog guard(server, 10s);
+  std::thread sender = send_later(client, 300ms, "z");
+  char c = 0;
+  error_code ec;
+  const seconds took = elapsed([&] { server.recv(buffer(&c, 1), ec); });
+  sender.join();
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST(c == 'z');
+  BOOST_TEST(took.count() >= 0.25);  // it waited for the data
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Sockets made from descriptors: adopting one (Python's socket(fileno=fd)), fromfd, dup, and
 // several sockmode objects on one open file description.
 #include <sockmode/basic_socket.hpp>

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # `make memcheck`: runs the suite in BUILD_DIR (configured with valgrind as the tests' launcher)
 # and fails on any valgrind finding: an invalid access, an uninitialised value, a leak
 # (`--error-exitcode=1`, `ERROR SUMMARY` above 0). A test's own assertions can fail under

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #include <sockmode/udp.hpp>
 
 #include "support.hpp"
@@ -272,4 +274,37 @@ BOOST_DATA_TEST_CASE(io_on_a_closed_udp_socket_fails_with_bad_descriptor,
   sockmode::udp::endpoint from;
   s.receive_from(asio::buffer(data), from, ec);
   BOOST_TEST((ec == asio::error::bad_descriptor), ec.message());
+}
+
+BOOST_DATA_TEST_CASE(send_to_on_a_never_opened_socket_opens_it_for_the_destination_protocol,
+                     test::loopbacks, address) {
+  sockmode::udp::socket receiver = bound_socket(address);
+  receiver.settimeout(5s);
+  sockmode::udp::socket sender;  // no protocol given: as Python's socket() then sendto()
+  const std::string message = "fresh";
+  BOOST_TEST(sender.send_to(asio::buffer(message), receiver.local_endpoint()) == message.size());
+  BOOST_TEST(sender.is_open());
+  BOOST_TEST((sender.local_endpoint().protocol() == receiver.local_endpoint().protocol()));
+
+  char data[16] = {};
+  sockmode::udp::endpoint from;
+  const std::size_t n = receiver.receive_from(asio::buffer(data), from);
+  BOOST_TEST(std::string(data, n) == message);
+  BOOST_TEST(from.port() == sender.local_endpoint().port());
+  // The socket it opened is the one that answers come back to.
+  receiver.send_to(asio::buffer(message), from);
+  sender.settimeout(5s);
+  BOOST_TEST(sender.receive_from(asio::buffer(data), from) == message.size());
+}
+
+BOOST_AUTO_TEST_CASE(receive_from_on_a_never_opened_socket_fails_at_once_with_not_connected) {
+  sockmode::udp::socket s;
+  s.settimeout(5s);
+  char data[4] = {};
+  sockmode::udp::endpoint from;
+  error_code ec;
+  const test::seconds took = test::elapsed([&] { s.receive_from(asio::buffer(data), from, ec); });
+  BOOST_TEST((ec == asio::error::not_connected), ec.message());
+  BOOST_TEST(took.count() < 1.0);
+  BOOST_TEST(!s.is_open());
 }

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #ifndef SOCKMODE_BASIC_ACCEPTOR_HPP
 #define SOCKMODE_BASIC_ACCEPTOR_HPP
 
@@ -141,6 +143,9 @@ class SOCKMODE_API basic_acceptor : public detail::io_object, public boost::asio
   /// As basic_socket::wait.
   void wait(wait_type what, timeout_type timeout);
   void wait(wait_type what, timeout_type timeout, boost::system::error_code& ec);
+  /// As basic_socket::wait: for at most the mode's timeout.
+  void wait(wait_type what) { wait(what, gettimeout()); }
+  void wait(wait_type what, boost::system::error_code& ec) { wait(what, gettimeout(), ec); }
 
   void close();
   void close(boost::system::error_code& ec);

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #ifndef SOCKMODE_BASIC_SOCKET_HPP
 #define SOCKMODE_BASIC_SOCKET_HPP
 
@@ -121,32 +123,9 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   /// Closes the socket (see `close`).
   ~basic_socket();
 
-  // settimeout / gettimeout / setblocking / getblocking / cancel come from io_object:
-  //   settimeout(std::optional<nanoseconds>) or settimeout(any duration): sets the mode; throws
-  //     std::invalid_argument (mode unchanged) for negative, NaN or too large (> ~146 years)
-  //     timeouts, and io_error(bad_descriptor) on a closed socket, as CPython.
-  //   gettimeout(): nullopt (blocking), 0 (non-blocking) or the timeout.
-  //   setblocking(b): settimeout(b ? nullopt : 0s).
-  //   getblocking(): gettimeout() != 0; true in timeout mode, as CPython.
-  //   cancel(): calls waiting on this socket in any thread fail with operation_aborted.
-  //
-  // Absolute deadlines, Go's SetDeadline / SetReadDeadline / SetWriteDeadline, also from
-  // io_object (the acceptor has them too):
-  //   set_read_deadline(t): reads (recv, read_some, receive_from, accept, wait(wait_read) and
-  //     wait(wait_error)) end at `t` at the latest; set_write_deadline(t): writes (send,
-  //     write_some, sendall, send_to, connect, wait(wait_write)); set_deadline(t): both.
-  //     `std::nullopt` (or `time_point::max()`) clears it. Throw io_error(bad_descriptor) on
-  //     a closed socket.
-  //   read_deadline() / write_deadline(): the deadline, or nullopt.
-  // A call ends at the earlier of its mode's deadline (start + timeout) and the socket's
-  // deadline for its direction, with error::timeout, whatever the mode: a blocking call waits
-  // until the deadline at most; a non-blocking call still fails with would_block when it
-  // cannot complete and the deadline has not passed. Once the deadline has passed, every call
-  // in that direction fails with error::timeout before it tries, even if its data is there
-  // (as Go), so that a peer that keeps a trickle flowing cannot stretch an exchange past it.
-  // Setting a deadline from another thread reaches the calls already waiting in that
-  // direction: they wait for the new deadline, or fail at once if it has passed. bind,
-  // shutdown, the endpoint queries and the mode setters are not affected.
+  // settimeout, gettimeout, setblocking, getblocking, cancel and the deadlines
+  // (set_deadline, set_read_deadline, set_write_deadline, read_deadline, write_deadline) are
+  // inherited from detail::io_object, and documented there; the reference shows them here.
 
   /// Asio's `open`: opens for `protocol`; fails with `already_open` if open. A socket that was
   /// closed may be opened again, and keeps its mode and deadlines (they belong to the object,
@@ -253,7 +232,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec) {
     const detail::iovecs iov = detail::to_iovecs<boost::asio::mutable_buffer>(buffers);
     const auto attempt = [&](boost::system::error_code& e) -> std::size_t {
-      if (iov.bytes == 0) return e = {}, 0;  // never waits, as CPython's recv(0)
+      if (iov.bytes == 0) {  // never waits, as CPython's recv(0)
+        e = {};
+        return 0;
+      }
       const std::size_t n = detail::receive(fd(), iov, nullptr, nullptr, e);
       if (!e && n == 0 && is_stream) e = boost::asio::error::eof;
       return n;
@@ -279,7 +261,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
     return state_->perform(
         wait_type::wait_write,
         [&](boost::system::error_code& e) -> std::size_t {
-          if (!is_stream && iov.truncated) return e = boost::asio::error::message_size, 0;
+          if (!is_stream && iov.truncated) {
+            e = boost::asio::error::message_size;
+            return 0;
+          }
           const std::size_t n = detail::send(fd(), iov, nullptr, 0, e);
           if (iov.bytes == 0 && is_stream) empty_send_never_waits(e);
           return n;
@@ -337,8 +322,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
                       for (;;) {
                         const detail::iovecs iov =
                             detail::to_iovecs<boost::asio::const_buffer>(rest);
-                        if (!is_stream && iov.truncated)
-                          return e = boost::asio::error::message_size, sent;
+                        if (!is_stream && iov.truncated) {
+                          e = boost::asio::error::message_size;
+                          return sent;
+                        }
                         const std::size_t n = detail::send(fd(), iov, nullptr, 0, e);
                         if (total == 0 && is_stream) empty_send_never_waits(e);
                         sent += n;
@@ -349,15 +336,18 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
                         // and waits for room before the next send; non-blocking mode asks the
                         // kernel again at once, which alone knows whether it would block or has
                         // an error.
-                        if (n < iov.bytes && getblocking())
-                          return e = boost::asio::error::would_block, sent;
+                        if (n < iov.bytes && getblocking()) {
+                          e = boost::asio::error::would_block;
+                          return sent;
+                        }
                       }
                     },
                     ec, /*deadline_from_start=*/true);
     return sent;
   }
 
-  /// Python's `sendto` (datagram sockets).
+  /// Python's `sendto` (datagram sockets). A socket never opened is opened for the
+  /// destination's protocol first, as `connect` does.
   template <class ConstBufferSequence>
   std::size_t send_to(const ConstBufferSequence& buffers, const endpoint_type& destination) {
     boost::system::error_code ec;
@@ -368,18 +358,28 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   template <class ConstBufferSequence>
   std::size_t send_to(const ConstBufferSequence& buffers, const endpoint_type& destination,
                       boost::system::error_code& ec) {
+    if (fd() < 0) {
+      open_for(destination, ec);
+      if (ec) return 0;
+    }
     const detail::iovecs iov = detail::to_iovecs<boost::asio::const_buffer>(buffers);
     return state_->perform(
         wait_type::wait_write,
         [&](boost::system::error_code& e) -> std::size_t {
-          if (!is_stream && iov.truncated) return e = boost::asio::error::message_size, 0;
+          if (!is_stream && iov.truncated) {
+            e = boost::asio::error::message_size;
+            return 0;
+          }
           return detail::send(fd(), iov, destination.data(),
                               destination.size(), e);
         },
         ec);
   }
 
-  /// Python's `recvfrom` (datagram sockets): one datagram and who sent it.
+  /// Python's `recvfrom` (datagram sockets): one datagram and who sent it. Unlike `send_to`,
+  /// it does not open a socket never opened: with no address nothing could reach it, and the
+  /// family is unknown, so it fails at once with `not_connected` (bind it, or construct it
+  /// with a protocol, first).
   template <class MutableBufferSequence>
   std::size_t receive_from(const MutableBufferSequence& buffers, endpoint_type& sender) {
     boost::system::error_code ec;
@@ -407,6 +407,10 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   /// non-blocking socket as `select()` would. Fails with `error::timeout`.
   void wait(wait_type what, timeout_type timeout);
   void wait(wait_type what, timeout_type timeout, boost::system::error_code& ec);
+  /// As above, for at most the mode's timeout, `gettimeout()`; non-blocking, it only
+  /// polls and fails with `would_block` when the socket is not ready.
+  void wait(wait_type what) { wait(what, gettimeout()); }
+  void wait(wait_type what, boost::system::error_code& ec) { wait(what, gettimeout(), ec); }
 
   void shutdown(shutdown_type what);
   void shutdown(shutdown_type what, boost::system::error_code& ec);
@@ -429,7 +433,11 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   basic_socket dup(boost::system::error_code& ec) const;
 
   /// Python's `detach`, Asio style: hands the Asio socket back, restored to Asio's blocking
-  /// behaviour. This object is then closed.
+  /// behaviour. This object is then closed. The Asio socket keeps this object's executor
+  /// (`get_executor()`): the one given to the constructor, or for a socket made without one an
+  /// internal io_context that nobody runs, fine for synchronous calls but not for async ones:
+  /// move it to your own context with `tcp::socket mine(io, released.local_endpoint().protocol(),
+  /// released.release())`.
   asio_socket_type release();
 
   bool is_open() const noexcept {

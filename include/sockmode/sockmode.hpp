@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #ifndef SOCKMODE_SOCKMODE_HPP
 #define SOCKMODE_SOCKMODE_HPP
 
@@ -16,6 +18,7 @@
 #include <sockmode/error.hpp>
 #include <sockmode/io_error.hpp>
 #include <sockmode/local.hpp>
+#include <sockmode/raise_open_file_limit.hpp>
 #include <sockmode/resolve.hpp>
 #include <sockmode/selector.hpp>
 #include <sockmode/socketpair.hpp>

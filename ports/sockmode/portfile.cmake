@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # vcpkg port: builds the library only (no tests, examples or benchmarks) and installs its CMake
 # package. Point SOURCE_URL at the repository to package; REF is the release tag.
 vcpkg_from_git(
@@ -19,4 +21,4 @@ vcpkg_cmake_config_fixup(CONFIG_PATH lib/cmake/sockmode)
 vcpkg_fixup_pkgconfig()
 
 file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/debug/include")
-vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/README.md")
+vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/LICENSE_1_0.txt")

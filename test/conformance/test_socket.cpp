@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // A port of the mode parts of CPython 3.11's Lib/test/test_socket.py to sockmode: the timeout,
 // blocking and non-blocking tests of GeneralModuleTests, NonBlockingTCPTests, TCPTimeoutTest,
 // UDPTimeoutTest, InheritanceTest, the Interrupted*Timeout tests, BufferIOTest's empty buffer,

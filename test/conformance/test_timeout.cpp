@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // A port of CPython 3.11's Lib/test/test_timeout.py to sockmode: one test case per CPython
 // test, in a suite named after its class. The scenarios are CPython's; timeouts are shorter
 // (conformance::timeout) and remote hosts are replaced by loopback (see testConnectTimeout).

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Fuzzes buffer sequences of odd shapes (none, zero-length ones, many small ones, more than the
 // 64 a syscall takes, mixed) through send, sendall, write_some, recv and read_some on real
 // sockets: a Unix stream socketpair, a TCP loopback connection and a Unix datagram socketpair,

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Fuzzes what sockmode takes from strings and gives back as endpoints: resolve() and
 // create_connection() hosts and services in non-blocking mode (the numeric fast path, which
 // never reaches the resolver, and names, which must fail with would_block without a lookup:

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Fuzzes option values: create_server's options (any backlog, reuse_port, dualstack_ipv6 on
 // either family), selector event masks for add and modify, wait types for wait(), and socket
 // options set through asio_socket() with any value. Properties: no UB; a bad argument is

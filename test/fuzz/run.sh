@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Runs every fuzz target for SECONDS each, starting from its corpus in test/fuzz/corpus/<target>
 # (read only: new inputs go to BUILD_DIR/corpus/<target>), and prints each target's runs and
 # executions per second. A finding (crash, broken property, sanitizer report, leak) fails the

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Fuzzes every form a timeout or deadline takes: settimeout and setdefaulttimeout with integral
 // and floating durations of many periods (std and odd ones), the nanosecond optional of
 // wait(), selector::select() and the absolute deadlines. Properties: no UB; a timeout is

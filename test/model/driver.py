@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 """The CPython side of the model test: executes one step at a time on Python's socket module.
 
 model_test starts this once and writes one command per line on stdin; each answer is one line

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Model-based differential test: each seed's scenario (scenario.hpp) runs step by step on
 // sockmode (sockmode_driver.hpp) and on CPython's socket module (driver.py, a subprocess),
 // each against its own instance of the same loopback peer (peer.hpp). After every step the

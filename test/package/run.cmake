@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # Builds and runs a consumer of sockmode the way MODE says:
 #   static           install the static build into a scratch prefix, then find_package
 #   shared           a shared build (BUILD_SHARED_LIBS=ON): checks its SONAME and exports,
@@ -5,6 +7,8 @@
 #                    `cpack -G DEB` and consumes the .deb, installed with dpkg when INSTALL_DEB
 #                    is true (CI, as root) or else unpacked into a scratch root
 #   add_subdirectory, fetch_content   build sockmode as part of the consumer
+#   embedded         a library that embeds sockmode (add_subdirectory, SOCKMODE_INSTALL ON)
+#                    and installs itself with it; an app then uses the installed pair
 #   pkg_config       install, then a plain compiler command line with pkg-config's flags
 cmake_minimum_required(VERSION 3.21)
 
@@ -25,6 +29,17 @@ set(consumer ${SOURCE_DIR}/test/package)
 # (add_subdirectory, fetch_content): there it is none, unoptimised, as that proves the same
 # (the target, its usage requirements, the link) for a quarter less compile time.
 set(build_type Release)
+# The licence travels with every installed copy: LICENSE_1_0.txt in share/doc/sockmode, and in
+# the .deb Debian's copyright file.
+function(expect_licence file)
+  if(NOT EXISTS ${file})
+    message(FATAL_ERROR "no licence in the installed package: ${file} is missing")
+  endif()
+  file(READ ${file} text)
+  if(NOT text MATCHES "Boost Software License - Version 1.0")
+    message(FATAL_ERROR "${file} does not hold the Boost Software License 1.0")
+  endif()
+endfunction()
 function(consume consumer prefix build)
   set(configure ${CMAKE_COMMAND} -S ${consumer} -B ${build} -DCMAKE_BUILD_TYPE=${build_type}
     -DSOCKMODE_SOURCE_DIR=${SOURCE_DIR})
@@ -38,6 +53,7 @@ endfunction()
 
 if(MODE STREQUAL "static")
   step(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${work}/prefix)
+  expect_licence(${work}/prefix/share/doc/sockmode/LICENSE_1_0.txt)
   consume(${consumer} ${work}/prefix ${work}/build)
 elseif(MODE STREQUAL "shared")
   step(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${work}/lib ${lean} -DBUILD_SHARED_LIBS=ON
@@ -55,6 +71,7 @@ elseif(MODE STREQUAL "shared")
     message(FATAL_ERROR "internal symbols exported:\n${internal}")
   endif()
   step(${CMAKE_COMMAND} --install ${work}/lib --prefix ${work}/prefix)
+  expect_licence(${work}/prefix/share/doc/sockmode/LICENSE_1_0.txt)
   consume(${consumer} ${work}/prefix ${work}/build)
 
   execute_process(COMMAND cpack -G DEB WORKING_DIRECTORY ${work}/lib RESULT_VARIABLE result)
@@ -64,16 +81,27 @@ elseif(MODE STREQUAL "shared")
   endif()
   if(INSTALL_DEB)
     step(dpkg -i ${deb})
+    expect_licence(/usr/share/doc/libsockmode-dev/copyright)
     consume(${consumer} "" ${work}/build-deb)
     step(dpkg -r libsockmode-dev)
   else()
     step(dpkg-deb -x ${deb} ${work}/root)
+    expect_licence(${work}/root/usr/share/doc/libsockmode-dev/copyright)
     consume(${consumer} ${work}/root/usr ${work}/build-deb)
   endif()
   message(STATUS "${deb} built and consumed")
 elseif(MODE STREQUAL "add_subdirectory" OR MODE STREQUAL "fetch_content")
   set(build_type "")
   consume(${SOURCE_DIR}/test/package/${MODE} "" ${work}/build)
+elseif(MODE STREQUAL "embedded")
+  # netlib embeds sockmode and installs both; an app then finds netlib in the prefix.
+  set(build_type "")
+  step(${CMAKE_COMMAND} -S ${consumer}/embedded -B ${work}/netlib -DCMAKE_BUILD_TYPE=
+    -DSOCKMODE_SOURCE_DIR=${SOURCE_DIR})
+  step(${CMAKE_COMMAND} --build ${work}/netlib -j2)
+  step(${CMAKE_COMMAND} --install ${work}/netlib --prefix ${work}/prefix)
+  expect_licence(${work}/prefix/share/doc/sockmode/LICENSE_1_0.txt)
+  consume(${consumer}/embedded/app ${work}/prefix ${work}/build)
 elseif(MODE STREQUAL "pkg_config")
   step(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${work}/prefix)
   file(GLOB_RECURSE pc ${work}/prefix/*/sockmode.pc)

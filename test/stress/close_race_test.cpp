@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // close() and cancel() against calls in flight, in every operation and mode; descriptor numbers
 // reused right after close(); destroying against closing.
 #include <sockmode/sockmode.hpp>

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #ifndef SOCKMODE_TEST_STRESS_DATAGRAM_CELL_HPP
 #define SOCKMODE_TEST_STRESS_DATAGRAM_CELL_HPP
 

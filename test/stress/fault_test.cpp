@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Faults from outside: a peer that resets in the middle of sendall, half-closed connections,
 // running out of descriptors, a storm of signals. fork() is in fork_test.cpp.
 #include <sockmode/sockmode.hpp>

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // fork() from a process whose other threads are in the middle of traffic, or waiting: both
 // processes keep working. Left out of the TSan pass, which does not support fork() from a
 // threaded process.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Many threads drive random modes and operations over TCP, Unix stream, UDP and Unix datagram
 // sockets on loopback for a set time, while other threads cancel, close, reset, half-close and
 // change the modes of their sockets. Every byte is checked: a stream is a known sequence, so

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #ifndef SOCKMODE_DETAIL_FUNCTION_REF_HPP
 #define SOCKMODE_DETAIL_FUNCTION_REF_HPP
 
