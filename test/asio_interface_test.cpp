@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Asio's construction and members on basic_socket and basic_acceptor (basic_socket.hpp,
 // basic_acceptor.hpp): the lines Asio's own examples use, with only the type changed.
 #include <sockmode/basic_socket.hpp>

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Beast and Asio's stream wrappers over sockmode sockets (basic_socket.hpp: teardown, the
 // executor and lowest-layer members): their synchronous calls follow the socket's mode.
 #include <sockmode/basic_socket.hpp>

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 #ifndef SOCKMODE_CONNECTION_TIMEOUT_ERROR_HPP
 #define SOCKMODE_CONNECTION_TIMEOUT_ERROR_HPP
 
