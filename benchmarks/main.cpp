@@ -18,6 +18,7 @@
 
 #include <openssl/opensslv.h>
 #endif
+#include "http_workload.hpp"
 #include "selector_workload.hpp"
 
 #include <boost/version.hpp>
@@ -73,6 +74,8 @@ struct config {
   std::size_t selector_registered[2] = {1'000, 10'000};  // sockets in the set
   std::size_t selector_active = 100;                      // of which ready
   std::size_t selector_calls = 5'000;                     // timed calls per contender and run
+  std::size_t http_get = 20'000;        // timed HTTP GET round trips per contender and run
+  std::size_t http_get_warmup = 1'000;
   std::vector<std::size_t> idle_thread_counts = {0, 1'000, 10'000};  // close_threads
   bool smoke = false;
   std::string only;  // run just this workload (for diagnosis); empty: all
@@ -97,6 +100,8 @@ config smoke_config() {
   c.selector_registered[1] = 200;
   c.selector_active = 10;
   c.selector_calls = 20;
+  c.http_get = 100;
+  c.http_get_warmup = 10;
   c.idle_thread_counts = {0, 100};
   c.smoke = true;
   return c;
@@ -607,6 +612,16 @@ void one_run(int run, const config& cfg) {
       });
     }
   }
+  if (wanted("http_get")) {  // three contenders, rotated like the others
+    for (std::size_t i = 0; i < std::size(http_get::keys); ++i) {
+      const char* key = http_get::keys[(i + rotate) % std::size(http_get::keys)];
+      if (!contender_filter.empty() && contender_filter != key) continue;
+      guarded(r + "http_get " + key, 60, [&] {
+        record_latencies(run, "http_get", key,
+                         http_get::round_trips(key, cfg.http_get_warmup, cfg.http_get));
+      });
+    }
+  }
   if (wanted("close_threads")) {
     // connect + accept + close with 0, 1,000 and 10,000 idle threads alive that have each
     // made a sockmode call: close() must not scan them all.
@@ -832,6 +847,31 @@ std::string report(const config& cfg, const std::vector<contender_info>& cs) {
   }
 #endif
 
+  // HTTP GET over Beast: sockmode::tcp_stream against beast::tcp_stream, same server, same runs.
+  {
+    o << "\n## HTTP GET round trip, keep-alive, 16-byte body: sockmode::tcp_stream / "
+      << "beast::tcp_stream\n\n| client stream | p50 µs | p99 µs | p50 / beast (median; per-run "
+      << "range) | goal | result |\n|---|---:|---:|---:|---|---|\n";
+    for (const auto& [key, label] :
+         {std::pair{http_get::beast_key, http_get::beast_label},
+          std::pair{http_get::sockmode_key, http_get::sockmode_label},
+          std::pair{http_get::sockmode_expiry_key, http_get::sockmode_expiry_label}}) {
+      const std::vector<double> per_run = ratios("http_get", "p50", key, http_get::beast_key);
+      const double m = median(per_run);
+      std::string range = "-";
+      if (per_run.size() > 1) {
+        const auto [lo, hi] = std::minmax_element(per_run.begin(), per_run.end());
+        range = fmt(*lo, 3) + " - " + fmt(*hi, 3);
+      }
+      const bool reference = std::string(key) == http_get::beast_key;
+      o << "| " << label << " | " << fmt(median_of("http_get", key, "p50"), 1) << " | "
+        << fmt(median_of("http_get", key, "p99"), 1) << " | "
+        << (reference ? "1" : fmt(m, 3) + "x; " + range) << " | " << (reference ? "" : "<= 1.05x")
+        << " | " << (reference ? "" : std::isnan(m) ? "n/a" : m <= 1.05 ? "pass" : "**MISS**")
+        << " |\n";
+    }
+  }
+
   // Timeouts.
   o << "\n## Timeout overshoot on a silent peer (µs past the timeout, p50 / p99, pooled over runs)\n\n"
     << "| contender | 1 ms (" << cfg.runs * static_cast<int>(cfg.timeout_samples[0]) << " samples) | 10 ms ("
@@ -892,6 +932,9 @@ std::string report(const config& cfg, const std::vector<contender_info>& cs) {
     << "sender and receiver threads pinned to the same CPU (steady figures; unpinned they swing by half)\n"
     << "- connect+accept: " << cfg.connects << " rounds per run in one thread (connect, accept, "
     << "server closes, client closes), each library's own listener and calls\n"
+    << "- HTTP GET: " << cfg.http_get << " round trips per run after " << cfg.http_get_warmup
+    << " warm-up on one kept-alive connection, Beast's http::write and http::read on each side, "
+    << "the server a thread over a blocking Asio socket; both threads on one CPU\n"
     << "- timeouts: 1 ms / 10 ms / 100 ms, " << cfg.timeout_samples[0] << " / " << cfg.timeout_samples[1]
     << " / " << cfg.timeout_samples[2] << " samples per run\n"
 #ifdef SOCKMODE_BENCH_TLS
