@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // The HTTP workload: a synchronous Beast HTTP GET round trip, keep-alive, small body, over
 // sockmode::tcp_stream against beast::tcp_stream, both talking to the same plain Beast server.
 #ifndef SOCKMODE_BENCHMARKS_HTTP_WORKLOAD_HPP

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 """Runs one drop-in scenario: Asio's or Beast's example against its peer, on loopback.
 
     run.py SCENARIO --exe ROLE=PATH ...

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 """Makes the drop-in copy of one of Asio's or Beast's examples, in the build tree.
 
 The examples are read from the installed libboost1.81-doc at build time and are never stored

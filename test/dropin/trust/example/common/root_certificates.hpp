@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Stands in front of Beast's example/common/root_certificates.hpp for the drop-in tests.
 //
 // Beast's client examples verify the server against the public roots that header lists, and
