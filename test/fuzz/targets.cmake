@@ -1,3 +1,5 @@
+# Copyright (c) 2026 sockmode contributors
+# SPDX-License-Identifier: BSL-1.0
 # The fuzz targets, for the standalone fuzz project (test/fuzz/CMakeLists.txt, `make fuzz`) and
 # for the clang ASan+UBSan test pass (test/CMakeLists.txt, SOCKMODE_FUZZ_TARGETS), whose
 # library is compiled with -fsanitize=fuzzer-no-link so that libFuzzer sees its coverage too.
