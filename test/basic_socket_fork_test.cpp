@@ -5,11 +5,7 @@
 
 #include "support.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/socket_base.hpp>
-#include <boost/test/data/monomorphic.hpp>
-#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
@@ -17,14 +13,11 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <string>
 #include <thread>
 
 using namespace test;
 using boost::asio::buffer;
 using boost::system::error_code;
-namespace asio_error = boost::asio::error;
-using wait_type = sockmode::tcp::socket::wait_type;
 
 BOOST_AUTO_TEST_SUITE(after_fork)
 

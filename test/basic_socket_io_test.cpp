@@ -5,7 +5,6 @@
 #include "basic_socket_helpers.hpp"
 #include "support.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/test/data/monomorphic.hpp>

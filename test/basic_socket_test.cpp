@@ -14,16 +14,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cmath>
 #include <limits>
-#include <string>
-#include <vector>
 
 using namespace test;
 using boost::asio::buffer;
 using boost::system::error_code;
 namespace asio_error = boost::asio::error;
-using wait_type = sockmode::tcp::socket::wait_type;
 
 BOOST_AUTO_TEST_SUITE(modes)
 
