@@ -7,11 +7,15 @@
 #include <boost/asio/read.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -129,41 +133,41 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(each_mode_with_a_deadline)
 
-BOOST_AUTO_TEST_CASE(blocking_recv_fails_with_timeout_at_the_read_deadline) {
+// A recv in blocking or timeout mode with a read deadline ends with timeout at whichever of
+// its timeout and the deadline comes first. The watchdog cancels a call that neither ends.
+// A failure names its row (printed by operator<<).
+namespace {
+
+struct first_limit_row {
+  const char* name;
+  sockmode::timeout_type timeout;
+  std::chrono::milliseconds deadline;
+  double at_most;  // seconds
+};
+std::ostream& operator<<(std::ostream& os, const first_limit_row& row) {
+  return os << row.name;
+}
+
+const first_limit_row first_limit_rows[] = {
+    {"blocking_recv_fails_with_timeout_at_the_read_deadline", std::nullopt, 200ms, 3.0},
+    {"timeout_mode_ends_at_the_deadline_when_it_comes_first", 8s, 200ms, 4.0},
+    {"timeout_mode_ends_at_its_timeout_when_that_comes_first", 200ms, 8s, 4.0},
+};
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE(recv_fails_with_timeout_at_the_deadline_or_the_timeout_whichever_is_first,
+                     boost::unit_test::data::make(first_limit_rows), row) {
   auto [client, server] = connected_pair();
-  server.settimeout(std::nullopt);
-  server.set_read_deadline(in(200ms));
+  server.settimeout(row.timeout);
+  server.set_read_deadline(in(row.deadline));
   watchdog guard(server, 10s);
   char c = 0;
   error_code ec;
   const seconds took = elapsed([&] { server.recv(buffer(&c, 1), ec); });
   BOOST_TEST((ec == sockmode::error::timeout));
   BOOST_TEST(took.count() >= 0.15);
-  BOOST_TEST(took.count() < 3.0);
-}
-
-BOOST_AUTO_TEST_CASE(timeout_mode_ends_at_the_deadline_when_it_comes_first) {
-  auto [client, server] = connected_pair();
-  server.settimeout(8s);
-  server.set_read_deadline(in(200ms));
-  char c = 0;
-  error_code ec;
-  const seconds took = elapsed([&] { server.recv(buffer(&c, 1), ec); });
-  BOOST_TEST((ec == sockmode::error::timeout));
-  BOOST_TEST(took.count() >= 0.15);
-  BOOST_TEST(took.count() < 4.0);
-}
-
-BOOST_AUTO_TEST_CASE(timeout_mode_ends_at_its_timeout_when_that_comes_first) {
-  auto [client, server] = connected_pair();
-  server.settimeout(200ms);
-  server.set_read_deadline(in(8s));
-  char c = 0;
-  error_code ec;
-  const seconds took = elapsed([&] { server.recv(buffer(&c, 1), ec); });
-  BOOST_TEST((ec == sockmode::error::timeout));
-  BOOST_TEST(took.count() >= 0.15);
-  BOOST_TEST(took.count() < 4.0);
+  BOOST_TEST(took.count() < row.at_most);
 }
 
 BOOST_AUTO_TEST_CASE(non_blocking_recv_would_block_before_the_deadline_and_times_out_after) {
@@ -358,37 +362,49 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(changed_while_waiting)
 
-BOOST_AUTO_TEST_CASE(a_deadline_set_from_another_thread_ends_a_waiting_blocking_recv) {
+// A deadline set by another thread while a recv waits ends that recv with timeout, in
+// blocking mode and in timeout mode with a later deadline already set. A failure names its
+// row (printed by operator<<); the watchdog cancels a call that never ends.
+namespace {
+
+struct changed_deadline_row {
+  const char* name;
+  sockmode::timeout_type timeout;
+  std::optional<std::chrono::milliseconds> first_deadline;  // set before the call
+  std::chrono::milliseconds new_deadline;  // set 200 ms into the call, from its time
+  double at_least;  // seconds
+  double at_most;   // seconds
+};
+std::ostream& operator<<(std::ostream& os, const changed_deadline_row& row) {
+  return os << row.name;
+}
+
+const changed_deadline_row changed_deadline_rows[] = {
+    {"a_deadline_set_from_another_thread_ends_a_waiting_blocking_recv", std::nullopt,
+     std::nullopt, 0ms, 0.15, 3.0},
+    {"a_shorter_deadline_set_while_waiting_ends_a_timeout_mode_recv_early", 8s, 6s, 200ms, 0.3,
+     4.0},
+};
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE(a_deadline_set_while_a_recv_waits_ends_it_with_timeout,
+                     boost::unit_test::data::make(changed_deadline_rows), row) {
   auto [client, server] = connected_pair();
+  server.settimeout(row.timeout);
+  if (row.first_deadline) server.set_read_deadline(in(*row.first_deadline));
   watchdog guard(server, 10s);
   std::thread setter([&] {
     std::this_thread::sleep_for(200ms);
-    server.set_read_deadline(clock::now());
+    server.set_read_deadline(in(row.new_deadline));
   });
   char c = 0;
   error_code ec;
   const seconds took = elapsed([&] { server.recv(buffer(&c, 1), ec); });
   setter.join();
   BOOST_TEST((ec == sockmode::error::timeout));
-  BOOST_TEST(took.count() >= 0.15);
-  BOOST_TEST(took.count() < 3.0);
-}
-
-BOOST_AUTO_TEST_CASE(a_shorter_deadline_set_while_waiting_ends_a_timeout_mode_recv_early) {
-  auto [client, server] = connected_pair();
-  server.settimeout(8s);
-  server.set_read_deadline(in(6s));
-  std::thread setter([&] {
-    std::this_thread::sleep_for(200ms);
-    server.set_read_deadline(in(200ms));
-  });
-  char c = 0;
-  error_code ec;
-  const seconds took = elapsed([&] { server.recv(buffer(&c, 1), ec); });
-  setter.join();
-  BOOST_TEST((ec == sockmode::error::timeout));
-  BOOST_TEST(took.count() >= 0.3);
-  BOOST_TEST(took.count() < 4.0);
+  BOOST_TEST(took.count() >= row.at_least);
+  BOOST_TEST(took.count() < row.at_most);
 }
 
 BOOST_AUTO_TEST_CASE(a_later_deadline_set_while_waiting_keeps_the_call_waiting) {
