@@ -4,6 +4,7 @@
 #include <sockmode/error.hpp>
 
 #include "wait_backend.hpp"
+#include "cannot_wait.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
@@ -22,6 +23,7 @@
 #include <chrono>
 #include <limits>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -97,6 +99,8 @@ bool uring_wanted() noexcept {
 #endif
 }
 
+// Throws boost::system::system_error with the errno where the kernel refuses a descriptor or
+// memory for it (EMFILE, ENFILE, ENOMEM).
 wait_backend* make_backend() {
 #if defined(SOCKMODE_HAS_IO_URING)
   if (uring_wanted()) {
@@ -105,12 +109,19 @@ wait_backend* make_backend() {
     if (error == EMFILE || error == ENFILE || error == ENOMEM) {
       // Out of descriptors or memory, not refused: epoll would fail the same way.
       throw boost::system::system_error(error_code(error, boost::system::system_category()),
-                                        "io_uring_setup");
+                                        "cannot wait");
     }
     uring_refused.store(true, std::memory_order_relaxed);
   }
 #endif
-  return make_epoll_backend();
+  int error = 0;
+  if (wait_backend* b = make_epoll_backend(&error)) return b;
+  throw boost::system::system_error(error_code(error, boost::system::system_category()),
+                                    "cannot wait");
+}
+
+int descriptors_per_waiting_thread() noexcept {
+  return uring_wanted() ? uring_descriptors : epoll_descriptors;
 }
 
 // What sockmode keeps per thread. Which socket, if any, the thread is inside a call on (a
@@ -125,6 +136,8 @@ struct thread_slot {
   bool counted = false;  // the call in progress is in its socket's others_in_use_
   bool dead = false;     // in a fork child: a thread that did not survive the fork
   std::unique_ptr<thread_context> context;
+  // The errno of this thread's last failed attempt to make its context, while it has none.
+  int context_error = 0;
 };
 
 // A thread waiting on a socket, in the socket's list of waiters (io_state::waiters_).
@@ -297,9 +310,16 @@ extern "C" void sockmode_after_fork_in_child() {
 }
 
 thread_context& this_thread_context() {
-  std::unique_ptr<thread_context>& context = current_slot().context;
+  thread_slot& slot = current_slot();
+  std::unique_ptr<thread_context>& context = slot.context;
   if (!context) {
-    context = std::make_unique<thread_context>(current_slot());
+    try {
+      context = std::make_unique<thread_context>(slot);
+    } catch (const boost::system::system_error& e) {
+      slot.context_error = e.code().value();  // for the message (explain_cannot_wait)
+      throw;
+    }
+    slot.context_error = 0;
   } else if (const unsigned gen = fork_generation.load(std::memory_order_relaxed);
              context->fork_gen != gen) {
     // A new backend for the child, once the old one has let go of the parent's instance;
@@ -348,6 +368,19 @@ wait_backend::direction direction_of(io_state::wait_type w) noexcept {
 }
 
 }  // namespace
+
+bool explain_cannot_wait(const error_code& ec, std::string& what, std::string& detail) {
+  const int e = current_slot().context_error;
+  if (e == 0 || current_slot().context || ec != error_code(e, boost::system::system_category()))
+    return false;
+  what += ": cannot wait";
+  detail = " (each waiting thread holds " + std::to_string(descriptors_per_waiting_thread()) +
+           (descriptors_per_waiting_thread() == 1 ? " descriptor" : " descriptors");
+  if (e == EMFILE) detail += "; raise RLIMIT_NOFILE)";
+  else if (e == ENFILE) detail += "; the system's file table is full: raise fs.file-max)";
+  else detail += " and kernel memory)";
+  return true;
+}
 
 // src/selector.cpp: takes a closing descriptor out of every selector it is registered in.
 void drop_from_selectors(io_state& state) noexcept;

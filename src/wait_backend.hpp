@@ -67,8 +67,13 @@ class wait_backend {
   virtual const char* name() const noexcept = 0;
 };
 
-// Throws std::system_error where the kernel refuses (the epoll backend never should).
-wait_backend* make_epoll_backend();
+// Descriptors a thread's wait backend holds: epoll, its eventfd and its timerfd; io_uring's
+// ring.
+constexpr int epoll_descriptors = 3;
+constexpr int uring_descriptors = 1;
+
+// nullptr, with *error set (EMFILE, ENFILE, ENOMEM), where the kernel refuses.
+wait_backend* make_epoll_backend(int* error) noexcept;
 // nullptr, with *error set, where io_uring is refused (old kernels, seccomp, containers).
 extern "C" wait_backend* sockmode_make_uring_backend(int* error) noexcept;
 
