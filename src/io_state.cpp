@@ -105,7 +105,7 @@ wait_backend* make_backend() {
 #if defined(SOCKMODE_HAS_IO_URING)
   if (uring_wanted()) {
     int error = 0;
-    if (wait_backend* b = sockmode_make_uring_backend(&error)) return b;
+    if (wait_backend* b = make_uring_backend(&error)) return b;
     if (error == EMFILE || error == ENFILE || error == ENOMEM) {
       // Out of descriptors or memory, not refused: epoll would fail the same way.
       throw boost::system::system_error(error_code(error, boost::system::system_category()),
@@ -150,7 +150,7 @@ struct waiter {
 
 // The wait backend a thread waits with (src/wait_backend.hpp): one per thread, not per
 // socket, so that a thread that never waits costs no descriptors. With io_uring it costs one
-// descriptor (the ring); with epoll three (epoll, eventfd, timerfd).
+// descriptor (the ring); with epoll two (epoll, eventfd).
 //
 // A descriptor stays registered with it after a wait, in a small cache, so that the next wait
 // on the same socket costs no registration syscalls. A socket's entries are dropped from every

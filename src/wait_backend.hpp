@@ -2,12 +2,16 @@
 // and the descriptors registered with it. io_state.cpp decides when and how long to wait;
 // a backend only waits. Two implementations share src/wait_backend_impl.hpp:
 //
-//   epoll    Asio's default reactor, built like the rest of the library.
-//   io_uring Asio's io_uring backend (BOOST_ASIO_HAS_IO_URING_AS_DEFAULT). Asio chooses its
-//            backend with macros, so a program whose own Asio uses epoll would otherwise see
-//            two different definitions of the same inline functions. src/wait_uring.cpp is
-//            therefore linked into one relocatable object whose symbols are all made local
-//            but make_uring_backend's (CMakeLists.txt): its Asio is a private copy.
+//   epoll    Asio's epoll reactor, without a timerfd (src/wait_epoll.cpp).
+//   io_uring Asio's io_uring backend (src/wait_uring.cpp), where liburing is there.
+//
+// Both use a private copy of Asio, so that its configuration is sockmode's own and the
+// program's own Asio is untouched whatever macros it is built with: each backend's file
+// renames the namespace `boost` (`#define boost sockmode_epoll_boost`) before it includes
+// anything, and finds Boost's headers under that name through a directory of the build tree
+// holding a link to Boost's include directory (CMakeLists.txt). Every symbol of its Asio then
+// has a name of its own; no linker is asked for anything. Only plain types cross this
+// interface: an error_code made in a backend would name its private category.
 #ifndef SOCKMODE_SRC_WAIT_BACKEND_HPP
 #define SOCKMODE_SRC_WAIT_BACKEND_HPP
 
@@ -67,15 +71,16 @@ class wait_backend {
   virtual const char* name() const noexcept = 0;
 };
 
-// Descriptors a thread's wait backend holds: epoll, its eventfd and its timerfd; io_uring's
+// Descriptors a thread's wait backend holds: epoll and its eventfd (no timerfd); io_uring's
 // ring.
-constexpr int epoll_descriptors = 3;
+constexpr int epoll_descriptors = 2;
 constexpr int uring_descriptors = 1;
 
 // nullptr, with *error set (EMFILE, ENFILE, ENOMEM), where the kernel refuses.
 wait_backend* make_epoll_backend(int* error) noexcept;
-// nullptr, with *error set, where io_uring is refused (old kernels, seccomp, containers).
-extern "C" wait_backend* sockmode_make_uring_backend(int* error) noexcept;
+// nullptr, with *error set, where io_uring is refused (old kernels, seccomp, containers) or
+// out of descriptors or memory.
+wait_backend* make_uring_backend(int* error) noexcept;
 
 }  // namespace sockmode::detail
 

@@ -1,6 +1,7 @@
 // The one implementation of wait_backend, compiled once per Asio backend: by
-// src/wait_epoll.cpp with Asio's defaults and by src/wait_uring.cpp with io_uring. Include it
-// from exactly those two files; everything in it has internal linkage.
+// src/wait_epoll.cpp with epoll and by src/wait_uring.cpp with io_uring, each in its private
+// copy of Boost (src/wait_backend.hpp). Include it from exactly those two files; everything in
+// it has internal linkage.
 #ifndef SOCKMODE_SRC_WAIT_BACKEND_IMPL_HPP
 #define SOCKMODE_SRC_WAIT_BACKEND_IMPL_HPP
 

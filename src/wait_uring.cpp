@@ -1,9 +1,17 @@
-// The io_uring wait backend. Built with Asio's io_uring backend as its default, and linked
-// into an object of its own whose symbols are all local but sockmode_make_uring_backend
-// (CMakeLists.txt): the Asio it instantiates never meets the program's own.
-#if !defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
-#error "build with BOOST_ASIO_HAS_IO_URING and BOOST_ASIO_HAS_IO_URING_AS_DEFAULT"
+// The io_uring wait backend: Asio's io_uring backend as its default, in a private copy of
+// Boost (src/wait_backend.hpp). Nothing from Boost may be included before these lines.
+#if defined(BOOST_CONFIG_HPP) || defined(boost)
+#error "the private engine's Boost must be the first thing this file includes"
 #endif
+#define boost sockmode_uring_boost
+#define boost_asio_detail_posix_thread_function sockmode_uring_boost_posix_thread_function
+#if !__has_include(<sockmode_uring_boost/version.hpp>)
+#error "build with the private Boost include directory (CMakeLists.txt, sockmode_private_boost)"
+#endif
+#define BOOST_ASIO_HAS_IO_URING 1
+#define BOOST_ASIO_HAS_IO_URING_AS_DEFAULT 1
+#define BOOST_ASIO_DISABLE_BOOST_DATE_TIME 1
+
 // Asio 1.81 makes every io_uring instance with 16,384 entries: about 2.6 MiB of kernel memory
 // and 14 ms to set up on the reference machine, per thread here. A thread's wait context has
 // a handful of operations in flight at most (a read or a wait, the timer's timeout, a cancel,
@@ -44,7 +52,7 @@ static inline void sockmode_prep_timeout_remove(io_uring_sqe* sqe, __u64 user_da
 
 namespace sockmode::detail {
 
-extern "C" wait_backend* sockmode_make_uring_backend(int* error) noexcept {
+wait_backend* make_uring_backend(int* error) noexcept {
   try {
     return new asio_wait_backend("io_uring");
   } catch (const boost::system::system_error& e) {
