@@ -27,7 +27,7 @@ file(RELATIVE_PATH SOCKMODE_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 string(REGEX REPLACE "/$" "" SOCKMODE_PC_UP "${SOCKMODE_PC_UP}")
 # With TLS, ssl_stream.hpp needs OpenSSL's headers and a static libsockmode needs libssl and libcrypto:
 # Requires (not .private) so that `--libs` of a static build carries -lssl -lcrypto.
-# The io_uring wait backend loads liburing at run time (src/wait_uring.cpp): no link flag.
+# The io_uring wait backend loads liburing at run time (src/wait/io_uring.cpp): no link flag.
 set(sockmode_pc_modules "")
 if(SOCKMODE_TLS)
   list(APPEND sockmode_pc_modules libssl libcrypto)

@@ -4,7 +4,7 @@
 #include <sockmode/io_error.hpp>
 #include <sockmode/timeout_error.hpp>
 
-#include "cannot_wait.hpp"
+#include "wait/cannot_wait.hpp"
 
 #include <boost/system/errc.hpp>
 

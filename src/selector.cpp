@@ -11,6 +11,8 @@
 
 #include <sockmode/error.hpp>
 
+#include "last_error.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/system/errc.hpp>
 
@@ -36,7 +38,6 @@ namespace {
 // remove change both sides of a link, shut() removes a closing descriptor from every selector.
 std::mutex selector_registry;
 
-error_code last_error() { return error_code(errno, boost::system::system_category()); }
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-// The epoll wait backend: Asio's epoll reactor, in a private copy of Boost (src/wait_backend.hpp).
+// The epoll wait backend: Asio's epoll reactor, in a private copy of Boost (src/wait/backend.hpp).
 // Nothing from Boost may be included before these lines.
 #if defined(BOOST_CONFIG_HPP) || defined(boost)
 #error "the private engine's Boost must be the first thing this file includes"
@@ -17,7 +17,7 @@
 #include <boost/asio/detail/config.hpp>
 #undef BOOST_ASIO_HAS_TIMERFD
 
-#include "wait_backend_impl.hpp"
+#include "asio_backend.hpp"
 
 #include <boost/system/system_error.hpp>
 

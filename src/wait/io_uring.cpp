@@ -1,5 +1,5 @@
 // The io_uring wait backend: Asio's io_uring backend as its default, in a private copy of
-// Boost (src/wait_backend.hpp). Nothing from Boost may be included before these lines.
+// Boost (src/wait/backend.hpp). Nothing from Boost may be included before these lines.
 #if defined(BOOST_CONFIG_HPP) || defined(boost)
 #error "the private engine's Boost must be the first thing this file includes"
 #endif
@@ -97,7 +97,7 @@ static inline void sockmode_prep_timeout_remove(io_uring_sqe* sqe, __u64 user_da
 #define io_uring_prep_cancel sockmode_prep_cancel
 #define io_uring_prep_timeout_remove sockmode_prep_timeout_remove
 
-#include "wait_backend_impl.hpp"
+#include "asio_backend.hpp"
 
 #include <boost/system/system_error.hpp>
 
