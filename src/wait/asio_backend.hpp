@@ -115,7 +115,8 @@ class asio_wait_backend final : public wait_backend {
 
  private:
   template <std::size_t... I>
-  std::array<boost::asio::posix::stream_descriptor, cache_size> make_entries(std::index_sequence<I...>) {
+  std::array<boost::asio::posix::stream_descriptor, cache_size> make_entries(
+      std::index_sequence<I...>) {
     return {((void)I, boost::asio::posix::stream_descriptor(io_))...};
   }
 

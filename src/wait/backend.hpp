@@ -25,7 +25,7 @@
 
 namespace sockmode::detail {
 
-// How a wait ended. Plain values only cross between the backends and io_state.cpp: an
+// How a wait ended. Plain values only cross between the backends and the wait loop: an
 // error_code made inside the isolated object would name a private copy of its category.
 enum class wake : unsigned char { ready, timed_out, aborted, deadline_moved };
 
@@ -37,7 +37,8 @@ struct wait_outcome {
 
 class wait_backend {
  public:
-  // Registrations a thread keeps (io_state.cpp's cache chooses which socket holds which).
+  // Registrations a thread keeps (thread_context's cache, src/wait/thread.hpp, chooses which
+  // socket holds which).
   static constexpr std::size_t cache_size = 8;
   static constexpr std::size_t no_entry = static_cast<std::size_t>(-1);
   enum direction : unsigned char { read_ready, write_ready, error_ready };

@@ -3,6 +3,7 @@
 #include "thread.hpp"
 
 #include <boost/system/system_error.hpp>
+#include <boost/throw_exception.hpp>
 
 #include <cerrno>
 #include <cstdlib>
@@ -41,16 +42,17 @@ wait_backend* make_backend() {
     if (wait_backend* b = make_uring_backend(&error)) return b;
     if (error == EMFILE || error == ENFILE || error == ENOMEM) {
       // Out of descriptors or memory, not refused: epoll would fail the same way.
-      throw boost::system::system_error(error_code(error, boost::system::system_category()),
-                                        "cannot wait");
+      boost::throw_exception(boost::system::system_error(
+          error_code(error, boost::system::system_category()), "cannot wait"));
     }
     uring_refused.store(true, std::memory_order_relaxed);
   }
 #endif
   int error = 0;
   if (wait_backend* b = make_epoll_backend(&error)) return b;
-  throw boost::system::system_error(error_code(error, boost::system::system_category()),
-                                    "cannot wait");
+  // As Asio throws, so that a sanitizer's type cache warmed by Asio's exceptions knows it.
+  boost::throw_exception(boost::system::system_error(
+      error_code(error, boost::system::system_category()), "cannot wait"));
 }
 
 int descriptors_per_waiting_thread() noexcept {
@@ -59,7 +61,8 @@ int descriptors_per_waiting_thread() noexcept {
 
 bool explain_cannot_wait(const error_code& ec, std::string& what, std::string& detail) {
   const int e = this_thread_record().context_error;
-  if (e == 0 || this_thread_record().context || ec != error_code(e, boost::system::system_category()))
+  if (e == 0 || this_thread_record().context ||
+      ec != error_code(e, boost::system::system_category()))
     return false;
   what += ": cannot wait";
   detail = " (each waiting thread holds " + std::to_string(descriptors_per_waiting_thread()) +

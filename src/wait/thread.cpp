@@ -76,7 +76,8 @@ struct record_holder {
   ~record_holder() {
     record->context.reset();  // drops its registrations first
     std::lock_guard<std::mutex> registry(registry_mutex);
-    live_records.erase(std::remove(live_records.begin(), live_records.end(), record), live_records.end());
+    live_records.erase(std::remove(live_records.begin(), live_records.end(), record),
+                       live_records.end());
     free_records.push_back(record);
   }
   thread_record* record;
