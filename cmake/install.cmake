@@ -31,13 +31,10 @@ file(RELATIVE_PATH SOCKMODE_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 string(REGEX REPLACE "/$" "" SOCKMODE_PC_UP "${SOCKMODE_PC_UP}")
 # With TLS, ssl_stream.hpp needs OpenSSL's headers and a static libsockmode needs libssl and libcrypto:
 # Requires (not .private) so that `--libs` of a static build carries -lssl -lcrypto.
-# The io_uring wait backend likewise needs liburing.
+# The io_uring wait backend loads liburing at run time (src/wait/io_uring.cpp): no link flag.
 set(sockmode_pc_modules "")
 if(SOCKMODE_TLS)
   list(APPEND sockmode_pc_modules libssl libcrypto)
-endif()
-if(SOCKMODE_IO_URING)
-  list(APPEND sockmode_pc_modules liburing)
 endif()
 set(SOCKMODE_PC_REQUIRES "")
 if(sockmode_pc_modules)
@@ -65,7 +62,8 @@ if(SOCKMODE_TLS)
   string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libssl-dev")
 endif()
 if(SOCKMODE_IO_URING)
-  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", liburing-dev")
+  # Loaded at run time when SOCKMODE_WAIT_BACKEND=io_uring asks for it; epoll without it.
+  set(CPACK_DEBIAN_PACKAGE_SUGGESTS "liburing2")
 endif()
 set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE_1_0.txt)
 # Debian policy wants the licence as /usr/share/doc/<package>/copyright, in the machine-readable

@@ -4,6 +4,7 @@
 #include <sockmode/detail/syscalls.hpp>
 
 #include "home_context.hpp"
+#include "last_error.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -20,8 +21,7 @@ namespace sockmode {
 namespace {
 
 using boost::system::error_code;
-
-error_code last_error() { return {errno, boost::system::system_category()}; }
+using detail::last_error;
 
 bool set_flag(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value) == 0;

@@ -6,6 +6,8 @@
 #include <sockmode/io_error.hpp>
 #include <sockmode/timeout_error.hpp>
 
+#include "wait/cannot_wait.hpp"
+
 #include <boost/system/errc.hpp>
 
 #include <chrono>
@@ -60,6 +62,9 @@ namespace detail {
 
 void throw_error(const boost::system::error_code& ec, const char* what,
                  std::size_t bytes_transferred) {
+  std::string why = what;
+  std::string detail;
+  if (explain_cannot_wait(ec, why, detail)) throw io_error(ec, why, bytes_transferred, detail);
   if (ec == error::timeout) throw timeout_error(ec, what, bytes_transferred);
   throw io_error(ec, what, bytes_transferred);
 }
@@ -76,6 +81,9 @@ std::string format_duration(std::chrono::nanoseconds t) {
 void throw_error(const boost::system::error_code& ec, const std::string& what,
                  std::size_t bytes_transferred, timeout_type timeout) {
   std::string detail;
+  if (std::string why = what; explain_cannot_wait(ec, why, detail)) {
+    throw io_error(ec, why, bytes_transferred, detail);
+  }
   if (ec == error::timeout && timeout && timeout->count() > 0) {
     detail = " after " + format_duration(*timeout);
   }

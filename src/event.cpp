@@ -1,6 +1,7 @@
 // Copyright (c) 2026 sockmode contributors
 // SPDX-License-Identifier: BSL-1.0
 #include "event.hpp"
+#include "last_error.hpp"
 
 #include <sockmode/detail/io_state.hpp>
 
@@ -14,8 +15,7 @@ namespace sockmode::detail {
 
 event::event(boost::system::error_code& ec) noexcept
     : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-  ec = fd_ < 0 ? boost::system::error_code(errno, boost::system::system_category())
-               : boost::system::error_code();
+  ec = fd_ < 0 ? last_error() : boost::system::error_code();
 }
 
 event::~event() {

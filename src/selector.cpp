@@ -13,6 +13,8 @@
 
 #include <sockmode/error.hpp>
 
+#include "last_error.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/system/errc.hpp>
 
@@ -38,17 +40,16 @@ namespace {
 // remove change both sides of a link, shut() removes a closing descriptor from every selector.
 std::mutex selector_registry;
 
-error_code last_error() { return error_code(errno, boost::system::system_category()); }
 
 }  // namespace
 
 struct selector_core {
-  // epoll_event.data.u64 of a registration: slot index and the slot's generation, so that an
-  // event read from the kernel just before its entry was removed (and the slot reused) is
-  // recognised and dropped.
+  // epoll_event.data.u64 of a registration: entry index and the entry's generation, so that
+  // an event read from the kernel just before its registration was removed (and the entry
+  // reused) is recognised and dropped.
   static constexpr std::uint64_t wake_tag = std::numeric_limits<std::uint64_t>::max();
 
-  struct slot {
+  struct entry {
     io_state* owner = nullptr;  // null: free
     int fd = -1;
     selector::events_type events = 0;
@@ -76,7 +77,7 @@ struct selector_core {
     {
       std::lock_guard<std::mutex> registry(selector_registry);
       std::lock_guard<std::mutex> guard(mutex);
-      for (const slot& s : slots) {
+      for (const entry& s : entries) {
         if (s.owner == nullptr) continue;
         auto& links = s.owner->selected_in_;
         links.erase(std::remove(links.begin(), links.end(), this), links.end());
@@ -124,20 +125,20 @@ struct selector_core {
       return;
     }
     std::uint32_t i = 0;
-    if (free_slots.empty()) {
-      i = static_cast<std::uint32_t>(slots.size());
-      slots.emplace_back();
+    if (free_entries.empty()) {
+      i = static_cast<std::uint32_t>(entries.size());
+      entries.emplace_back();
     } else {
-      i = free_slots.back();
-      free_slots.pop_back();
+      i = free_entries.back();
+      free_entries.pop_back();
     }
-    slot& s = slots[i];
+    entry& s = entries[i];
     epoll_event event{};
     event.events = epoll_events(events);
     event.data.u64 = (std::uint64_t{s.generation} << 32) | i;
     if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) {
       ec = last_error();
-      free_slots.push_back(i);
+      free_entries.push_back(i);
       return;
     }
     s.owner = &owner;
@@ -160,7 +161,7 @@ struct selector_core {
       ec = boost::system::errc::make_error_code(boost::system::errc::no_such_file_or_directory);
       return;
     }
-    slot& s = slots[*i];
+    entry& s = entries[*i];
     if (events != s.events) {
       epoll_event event{};
       event.events = epoll_events(events);
@@ -177,13 +178,13 @@ struct selector_core {
 
   // With the registry mutex and `mutex` held; the descriptor is still open.
   void erase(std::uint32_t i) {
-    slot& s = slots[i];
+    entry& s = entries[i];
     ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s.fd, nullptr);
     auto& links = s.owner->selected_in_;
     links.erase(std::remove(links.begin(), links.end(), this), links.end());
     index.erase(s.owner);
-    s = slot{nullptr, -1, 0, nullptr, s.generation + 1};
-    free_slots.push_back(i);
+    s = entry{nullptr, -1, 0, nullptr, s.generation + 1};
+    free_entries.push_back(i);
   }
 
   void remove(io_state& owner, error_code& ec) {
@@ -203,7 +204,7 @@ struct selector_core {
     std::vector<selector::ready> out;
     {
       std::lock_guard<std::mutex> guard(mutex);
-      // One slot per registration and the wake-up: everything ready is reported at once, as in
+      // One entry per registration and the wake-up: everything ready is reported at once, as in
       // Python. Grown here by the one selecting thread, never shrunk, never cleared.
       const std::size_t wanted = index.size() + 1;
       if (buffer.size() < wanted) buffer.resize(std::max(wanted, buffer.size() * 2));
@@ -235,8 +236,8 @@ struct selector_core {
       }
       const auto i = static_cast<std::uint32_t>(e.data.u64 & 0xffffffffu);
       const auto generation = static_cast<std::uint32_t>(e.data.u64 >> 32);
-      if (i >= slots.size()) continue;
-      const slot& s = slots[i];
+      if (i >= entries.size()) continue;
+      const entry& s = entries[i];
       if (s.owner == nullptr || s.generation != generation) continue;  // removed meanwhile
       // Python's mapping: error and hang-up count for whichever events were asked for.
       selector::events_type ready = 0;
@@ -266,9 +267,9 @@ struct selector_core {
   int epoll_fd = -1;
   int wake_fd = -1;
   io_state wait_state;  // the epoll descriptor's, for waiting on it through the wait path
-  mutable std::mutex mutex;  // slots, free_slots, index
-  std::vector<slot> slots;
-  std::vector<std::uint32_t> free_slots;
+  mutable std::mutex mutex;  // entries, free_entries, index
+  std::vector<entry> entries;
+  std::vector<std::uint32_t> free_entries;
   std::unordered_map<const io_state*, std::uint32_t> index;
   std::vector<epoll_event> buffer;  // select()'s, one selecting thread at a time
 };

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include <sockmode/socketpair.hpp>
 
+#include "last_error.hpp"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,7 +20,7 @@ std::pair<basic_socket<Protocol>, basic_socket<Protocol>> make_pair(const Protoc
   int fds[2] = {-1, -1};
   if (::socketpair(protocol.family(), protocol.type() | SOCK_NONBLOCK | SOCK_CLOEXEC,
                    protocol.protocol(), fds) != 0) {
-    ec = error_code(errno, boost::system::system_category());
+    ec = detail::last_error();
     return {};
   }
   ec = {};

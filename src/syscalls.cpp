@@ -3,6 +3,8 @@
 // Every socket syscall sockmode makes for I/O, on descriptors that are always O_NONBLOCK.
 #include <sockmode/detail/syscalls.hpp>
 
+#include "last_error.hpp"
+
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,7 +14,7 @@
 namespace sockmode::detail {
 namespace {
 
-boost::system::error_code last_error() noexcept {
+boost::system::error_code non_blocking_error() noexcept {
   // EINTR cannot mean "blocked and interrupted" on a non-blocking descriptor; retrying after
   // a readiness wait is always right for it.
   const int e = errno == EINTR ? EAGAIN : errno;
@@ -45,7 +47,7 @@ std::size_t receive(int fd, const iovecs& buffers, void* address, std::size_t* a
     if (n >= 0 && address_size != nullptr) *address_size = m.msg_namelen;
   }
   if (n < 0) {
-    ec = last_error();
+    ec = non_blocking_error();
     return 0;
   }
   ec = {};
@@ -64,7 +66,7 @@ std::size_t send(int fd, const iovecs& buffers, const void* address, std::size_t
     n = ::sendmsg(fd, &m, MSG_NOSIGNAL);
   }
   if (n < 0) {
-    ec = last_error();
+    ec = non_blocking_error();
     return 0;
   }
   ec = {};
@@ -73,7 +75,7 @@ std::size_t send(int fd, const iovecs& buffers, const void* address, std::size_t
 
 int open_socket(int family, int type, int protocol, boost::system::error_code& ec) noexcept {
   const int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-  ec = fd < 0 ? last_error() : boost::system::error_code();
+  ec = fd < 0 ? non_blocking_error() : boost::system::error_code();
   return fd;
 }
 
@@ -83,7 +85,7 @@ int accept_socket(int listener, void* address, std::size_t* address_size,
   const int fd = ::accept4(listener, static_cast<sockaddr*>(address), &size,
                            SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) {
-    ec = last_error();
+    ec = non_blocking_error();
     return -1;
   }
   *address_size = size;
@@ -109,7 +111,7 @@ void check_socket(int fd, int family, int type, boost::system::error_code& ec) n
 
 int duplicate(int fd, boost::system::error_code& ec) noexcept {
   const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  ec = copy < 0 ? boost::system::error_code(errno, boost::system::system_category())
+  ec = copy < 0 ? last_error()
                 : boost::system::error_code();
   return copy;
 }

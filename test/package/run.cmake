@@ -10,6 +10,7 @@
 #   embedded         a library that embeds sockmode (add_subdirectory, SOCKMODE_INSTALL ON)
 #                    and installs itself with it; an app then uses the installed pair
 #   pkg_config       install, then a plain compiler command line with pkg-config's flags
+#   clang_lld_lto    the static library and a consumer built with clang++-14, lld and LTO
 cmake_minimum_required(VERSION 3.21)
 
 function(step)
@@ -51,6 +52,18 @@ function(consume consumer prefix build)
   step(${build}/consumer)
 endfunction()
 
+# The link line the README documents, by hand: `-lsockmode -pthread` and nothing else, for
+# the static and the shared library alike (liburing is loaded at run time, never linked).
+function(by_hand kind)
+  file(GLOB_RECURSE library ${work}/prefix/*/libsockmode.a ${work}/prefix/*/libsockmode.so)
+  get_filename_component(libdir "${library}" DIRECTORY)
+  step(c++ -std=c++17 ${SOURCE_DIR}/test/package/main.cpp -I${work}/prefix/include -L${libdir}
+    -Wl,-rpath,${libdir} -lsockmode -pthread -o ${work}/consumer-by-hand)
+  step(${work}/consumer-by-hand)
+  step(${CMAKE_COMMAND} -E env SOCKMODE_WAIT_BACKEND=io_uring ${work}/consumer-by-hand)
+  message(STATUS "linked by hand (${kind}): -lsockmode -pthread")
+endfunction()
+
 if(MODE STREQUAL "static")
   step(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${work}/prefix)
   expect_licence(${work}/prefix/share/doc/sockmode/LICENSE_1_0.txt)
@@ -73,6 +86,7 @@ elseif(MODE STREQUAL "shared")
   step(${CMAKE_COMMAND} --install ${work}/lib --prefix ${work}/prefix)
   expect_licence(${work}/prefix/share/doc/sockmode/LICENSE_1_0.txt)
   consume(${consumer} ${work}/prefix ${work}/build)
+  by_hand(shared)
 
   execute_process(COMMAND cpack -G DEB WORKING_DIRECTORY ${work}/lib RESULT_VARIABLE result)
   file(GLOB deb ${work}/lib/*.deb)
@@ -90,6 +104,28 @@ elseif(MODE STREQUAL "shared")
     consume(${consumer} ${work}/root/usr ${work}/build-deb)
   endif()
   message(STATUS "${deb} built and consumed")
+elseif(MODE STREQUAL "clang_lld_lto")
+  # clang, lld and LTO, for the static library and a consumer: the wait engine's private Asio
+  # needs no GNU tool and survives link-time optimisation. Skipped without clang++-14 and lld.
+  find_program(clang NAMES clang++-14)
+  find_program(lld NAMES ld.lld-14 ld.lld)
+  find_program(llvm_ar NAMES llvm-ar-14 llvm-ar)
+  find_program(llvm_ranlib NAMES llvm-ranlib-14 llvm-ranlib)
+  if(NOT clang OR NOT lld OR NOT llvm_ar OR NOT llvm_ranlib)
+    message(STATUS "clang++-14, lld or llvm-ar not found: skipped")
+    return()
+  endif()
+  step(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${work}/lib ${lean} -DCMAKE_CXX_COMPILER=${clang}
+    -DCMAKE_AR=${llvm_ar} -DCMAKE_RANLIB=${llvm_ranlib} -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON
+    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld)
+  step(${CMAKE_COMMAND} --build ${work}/lib -j2)
+  step(${CMAKE_COMMAND} --install ${work}/lib --prefix ${work}/prefix)
+  file(GLOB_RECURSE library ${work}/prefix/*/libsockmode.a)
+  get_filename_component(libdir "${library}" DIRECTORY)
+  step(${clang} -std=c++17 -O2 -flto -fuse-ld=lld ${SOURCE_DIR}/test/package/main.cpp
+    -I${work}/prefix/include -L${libdir} -lsockmode -pthread -o ${work}/consumer)
+  step(${work}/consumer)
+  step(${CMAKE_COMMAND} -E env SOCKMODE_WAIT_BACKEND=io_uring ${work}/consumer)
 elseif(MODE STREQUAL "add_subdirectory" OR MODE STREQUAL "fetch_content")
   set(build_type "")
   consume(${SOURCE_DIR}/test/package/${MODE} "" ${work}/build)
@@ -118,6 +154,13 @@ elseif(MODE STREQUAL "pkg_config")
   endif()
   step(c++ -std=c++17 ${SOURCE_DIR}/test/package/main.cpp ${flags} -o ${work}/consumer)
   step(${work}/consumer)
+  # Only what a link needs: OpenSSL with TLS, never liburing.
+  execute_process(COMMAND pkg-config --print-requires --print-requires-private sockmode
+    OUTPUT_VARIABLE requires)
+  if(requires MATCHES "uring")
+    message(FATAL_ERROR "sockmode.pc requires liburing:\n${requires}")
+  endif()
+  by_hand(static)
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")
 endif()

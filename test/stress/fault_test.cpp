@@ -319,7 +319,7 @@ BOOST_AUTO_TEST_CASE(accept_out_of_descriptors_fails_at_once_and_the_listener_su
 }
 
 BOOST_AUTO_TEST_CASE(a_thread_whose_first_wait_finds_no_descriptor_left_gets_an_error_code) {
-  // A thread's first wait makes its wait context (epoll, eventfd, timerfd). At the descriptor
+  // A thread's first wait makes its wait context (epoll and eventfd, or a ring). At the descriptor
   // limit that fails, and the error_code overload must report it (EMFILE), not throw.
   auto [silent, silent_peer] = sockmode::socketpair();
   silent.settimeout(1ms);
@@ -359,6 +359,57 @@ BOOST_AUTO_TEST_CASE(a_thread_whose_first_wait_finds_no_descriptor_left_gets_an_
   later.join();
   BOOST_TEST((later_ec == sockmode::error::timeout), later_ec.message());
   BOOST_TEST(stress::settle({before, 1 << 20, 0}).fds == before);
+}
+
+
+BOOST_AUTO_TEST_CASE(a_call_that_cannot_wait_for_want_of_descriptors_says_why_and_what_to_do) {
+  sockmode::tcp::acceptor listener(test::loopback());
+  sockmode::tcp::socket client;
+  client.connect(listener.local_endpoint());
+  sockmode::tcp::socket server = listener.accept();
+  client.settimeout(1ms);
+  char byte = 0;
+  std::string what;
+  error_code code;
+  const auto first_wait = [&] {
+    try {
+      client.recv(asio::buffer(&byte, 1));
+    } catch (const sockmode::io_error& e) {
+      what = e.what();
+      code = e.code();
+    }
+  };
+  std::thread(first_wait).join();  // with descriptors: a timeout (and UBSan's type cache)
+  BOOST_TEST((code == sockmode::error::timeout), what);
+  try {  // the exception a wait context that cannot be made throws inside, for the same cache
+    boost::throw_exception(
+        boost::system::system_error(error_code(EMFILE, boost::system::system_category()), "x"));
+  } catch (const boost::system::system_error& e) {
+    static_cast<void>(e.code());
+  }
+  const std::string backend = sockmode::detail::io_state::wait_backend_name();
+  const int per_thread = backend == "epoll" ? 2 : 1;
+  int famine_errno = 0;
+  {
+    descriptor_famine famine(0);
+    famine_errno = famine.errno_at_limit();
+    std::thread(first_wait).join();  // a new thread: its first wait makes its context
+  }
+  BOOST_REQUIRE(famine_errno == EMFILE);
+  BOOST_TEST_MESSAGE("a first wait at the descriptor limit: " << what);
+  // The code is the kernel's, for code that compares it; the message explains it.
+  BOOST_TEST((code == boost::system::errc::too_many_files_open), code.message());
+  BOOST_TEST(code.value() == EMFILE);
+  const std::string expected =
+      "recv 127.0.0.1:" + std::to_string(listener.local_endpoint().port()) +
+      ": cannot wait: " + std::strerror(EMFILE) + " (each waiting thread holds " +
+      std::to_string(per_thread) + (per_thread == 1 ? " descriptor" : " descriptors") +
+      "; raise RLIMIT_NOFILE)";
+  BOOST_TEST(what == expected);
+  // With descriptors back, the same call times out as usual and says so.
+  std::thread(first_wait).join();
+  BOOST_TEST((code == sockmode::error::timeout), what);
+  BOOST_TEST(what.find("cannot wait") == std::string::npos, what);
 }
 
 namespace {

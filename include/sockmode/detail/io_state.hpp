@@ -22,7 +22,7 @@ namespace sockmode::detail {
 
 struct waiter;
 struct thread_context;
-struct thread_slot;
+struct thread_record;
 struct selector_core;
 struct iovecs;
 
@@ -41,7 +41,8 @@ class SOCKMODE_API io_state {
   void set_timeout(timeout_type t) noexcept;
   timeout_type timeout() const noexcept;
 
-  // Absolute deadlines (Go's SetReadDeadline / SetWriteDeadline), in steady_clock nanoseconds,
+  // Absolute deadlines (Go's SetReadDeadline / SetWriteDeadline), in steady_clock nanoseconds
+  // since its epoch (the engine's one time type, src/wait/time.hpp; no_deadline is its "none"),
   // for the calls that wait for `w`: wait_write is the write direction, the other wait types
   // the read direction. Setting one reaches the calls waiting in that direction right now.
   static constexpr std::int64_t no_deadline = std::numeric_limits<std::int64_t>::max();
@@ -122,20 +123,20 @@ class SOCKMODE_API io_state {
   void shut(function_ref<void()> close_descriptor) noexcept;
 
  private:
-  std::size_t run(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
-                  boost::system::error_code& ec, bool deadline_from_start,
-                  bool back_off = false, const iovecs* read = nullptr);
-  thread_slot* enter(boost::system::error_code& ec) noexcept;
-  static void leave(thread_slot* slot) noexcept;
-  // Until `fd` is ready for `w`, the deadline (-1: none) passes (error::timeout), or cancel()
+  std::size_t call(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
+                   boost::system::error_code& ec, bool deadline_from_start,
+                   bool back_off = false, const iovecs* read = nullptr);
+  thread_record* enter(boost::system::error_code& ec) noexcept;
+  static void leave(thread_record* record) noexcept;
+  // Until `fd` is ready for `w`, `deadline` (no_deadline: none) passes (error::timeout), or cancel()
   // or close() aborts the wait. With fd < 0 there is no descriptor: a sleep until the deadline
   // that cancel() and close() still end.
   // With `read`, the backend reads into it instead, and a read that completes stores its
   // byte count in *bytes_read (0: end of stream); otherwise *bytes_read is left alone.
-  boost::system::error_code await(int fd, wait_type w, std::int64_t deadline_ns,
-                                  std::uint64_t cancel_generation,
-                                  const iovecs* read = nullptr,
-                                  std::size_t* bytes_read = nullptr);
+  boost::system::error_code wait_once(int fd, wait_type w, std::int64_t deadline,
+                                      std::uint64_t cancel_generation,
+                                      const iovecs* read = nullptr,
+                                      std::size_t* bytes_read = nullptr);
   void abort_waiters();  // with lock() held
   // Whether any thread is inside a call on this socket (shut() waits until none is).
   bool in_use_by_any_thread() const noexcept;
@@ -145,7 +146,7 @@ class SOCKMODE_API io_state {
   const std::atomic<std::int64_t>& deadline_for(wait_type w) const noexcept {
     return w == wait_type::wait_write ? write_deadline_ns_ : read_deadline_ns_;
   }
-  std::int64_t earliest_deadline(wait_type w, std::int64_t call_deadline_ns) const noexcept;
+  std::int64_t earliest_deadline(wait_type w, std::int64_t call_deadline) const noexcept;
 
   std::atomic<std::int64_t> timeout_ns_;  // -1 blocking, 0 non-blocking, > 0 timeout
   std::atomic<std::int64_t> read_deadline_ns_{no_deadline};
@@ -154,14 +155,14 @@ class SOCKMODE_API io_state {
   std::atomic<bool> closed_{false};
   // The last read drained the socket: the next one waits before it tries (perform_read).
   std::atomic<bool> reads_drained_{false};
-  std::atomic<const thread_slot*> owner_{nullptr};  // the first thread to enter a call
+  std::atomic<const thread_record*> owner_{nullptr};  // the first thread to enter a call
   // Threads other than the owner inside a call on this socket right now.
   mutable std::atomic<unsigned> others_in_use_{0};
   std::atomic<std::uint64_t> cancel_generation_{0};
   waiter* waiters_ = nullptr;          // guarded by lock()
   bool descriptor_closed_ = false;     // guarded by lock()
   // Thread contexts whose cache holds this descriptor; guarded by the registry mutex in
-  // src/io_state.cpp.
+  // src/wait/thread.cpp.
   std::vector<thread_context*> registered_in_;
   friend struct thread_context;
   // Selectors this descriptor is registered in; guarded by the registry mutex in

@@ -1,12 +1,13 @@
 // Copyright (c) 2026 sockmode contributors
 // SPDX-License-Identifier: BSL-1.0
 // The one implementation of wait_backend, compiled once per Asio backend: by
-// src/wait_epoll.cpp with Asio's defaults and by src/wait_uring.cpp with io_uring. Include it
-// from exactly those two files; everything in it has internal linkage.
+// src/wait/epoll.cpp with epoll and by src/wait/io_uring.cpp with io_uring, each in its private
+// copy of Boost (src/wait/backend.hpp). Include it from exactly those two files; everything in
+// it has internal linkage.
 #ifndef SOCKMODE_SRC_WAIT_BACKEND_IMPL_HPP
 #define SOCKMODE_SRC_WAIT_BACKEND_IMPL_HPP
 
-#include "wait_backend.hpp"
+#include "backend.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
@@ -35,31 +36,31 @@ class asio_wait_backend final : public wait_backend {
  public:
   explicit asio_wait_backend(const char* name)
       : name_(name),
-        slots_{make_slots(std::make_index_sequence<slots>())} {}
+        entries_{make_entries(std::make_index_sequence<cache_size>())} {}
 
   ~asio_wait_backend() override {
-    for (auto& s : slots_) {
+    for (auto& s : entries_) {
       if (s.is_open()) s.release();
     }
   }
 
-  int assign(std::size_t slot, int fd) noexcept override {
+  int assign(std::size_t entry, int fd) noexcept override {
     boost::system::error_code ec;
-    slots_[slot].assign(fd, ec);
+    entries_[entry].assign(fd, ec);
     return ec ? (ec.value() != 0 ? ec.value() : EINVAL) : 0;
   }
 
-  void release(std::size_t slot) noexcept override {
-    if (slots_[slot].is_open()) slots_[slot].release();
+  void release(std::size_t entry) noexcept override {
+    if (entries_[entry].is_open()) entries_[entry].release();
   }
 
-  wait_outcome wait(std::uint64_t id, std::size_t slot, direction d,
-                    std::int64_t deadline_ns) override {
-    begin(id, deadline_ns);
-    if (slot != no_slot) {
+  wait_outcome wait(std::uint64_t id, std::size_t entry, direction d,
+                    instant deadline) override {
+    begin(id, deadline);
+    if (entry != no_entry) {
       using w = boost::asio::posix::descriptor_base::wait_type;
       const w type = d == write_ready ? w::wait_write : d == error_ready ? w::wait_error : w::wait_read;
-      slots_[slot].async_wait(type, [this, id](const boost::system::error_code& e) {
+      entries_[entry].async_wait(type, [this, id](const boost::system::error_code& e) {
         if (id_ != id) return;
         op_done_ = true;
         if (e == boost::asio::error::operation_aborted && !ready_) return;  // our own cancel
@@ -67,7 +68,7 @@ class asio_wait_backend final : public wait_backend {
         ready_ = true;
       });
     }
-    return finish(slot);
+    return finish(entry);
   }
 
   bool submits_reads() const noexcept override {
@@ -78,13 +79,13 @@ class asio_wait_backend final : public wait_backend {
 #endif
   }
 
-  wait_outcome read(std::uint64_t id, std::size_t slot, const iovec* buffers, std::size_t count,
-                    std::int64_t deadline_ns) override {
+  wait_outcome read(std::uint64_t id, std::size_t entry, const iovec* buffers, std::size_t count,
+                    instant deadline) override {
     std::array<boost::asio::mutable_buffer, 64> b;
     if (count > b.size()) count = b.size();
     for (std::size_t i = 0; i < count; ++i) b[i] = {buffers[i].iov_base, buffers[i].iov_len};
-    begin(id, deadline_ns);
-    slots_[slot].async_read_some(
+    begin(id, deadline);
+    entries_[entry].async_read_some(
         buffer_range{b.data(), b.data() + count},
         [this, id](const boost::system::error_code& e, std::size_t n) {
           if (id_ != id) return;
@@ -95,7 +96,7 @@ class asio_wait_backend final : public wait_backend {
           bytes_ = e == boost::asio::error::eof ? 0 : n;
           ready_ = true;
         });
-    return finish(slot);
+    return finish(entry);
   }
 
   void signal(std::uint64_t id, wake how) noexcept override {
@@ -116,33 +117,34 @@ class asio_wait_backend final : public wait_backend {
 
  private:
   template <std::size_t... I>
-  std::array<boost::asio::posix::stream_descriptor, slots> make_slots(std::index_sequence<I...>) {
+  std::array<boost::asio::posix::stream_descriptor, cache_size> make_entries(
+      std::index_sequence<I...>) {
     return {((void)I, boost::asio::posix::stream_descriptor(io_))...};
   }
 
-  void begin(std::uint64_t id, std::int64_t deadline_ns) {
+  void begin(std::uint64_t id, instant deadline) {
     // A new id for every wait: a handler of an earlier wait (a late signal) is ignored.
     id_ = id;
     ready_ = timed_out_ = aborted_ = deadline_moved_ = op_done_ = false;
     outcome_error_ = 0;
     bytes_ = 0;
-    deadline_ns_ = deadline_ns;
-    if (deadline_ns >= 0 && deadline_ns < timer_expiry_ns_) arm_timer(deadline_ns);
+    deadline_ = deadline;
+    if (deadline < timer_expiry_) arm_timer(deadline);  // never: no timer
   }
 
-  wait_outcome finish(std::size_t slot) {
+  wait_outcome finish(std::size_t entry) {
     // run_one returns after each handler, stale ones included; signals are absorbed inside
     // it, and the deadline is absolute, so neither restarts it.
     if (io_.stopped()) io_.restart();
     while (!ready_ && !timed_out_ && !aborted_ && !deadline_moved_) io_.run_one();
-    if (slot != no_slot && !op_done_) {
+    if (entry != no_entry && !op_done_) {
       // The operation is still with the reactor (or the kernel, for io_uring): cancel it and
       // wait until it has really ended, so that no wait outlives its call and a read that
       // completed meanwhile is delivered rather than lost.
-      slots_[slot].cancel();
+      entries_[entry].cancel();
       while (!op_done_) io_.run_one();
     }
-    deadline_ns_ = -1;
+    deadline_ = never;
     id_ = 0;
     // Ready wins over a deadline or a signal that came at the same moment.
     if (ready_) return {wake::ready, outcome_error_, bytes_};
@@ -154,24 +156,24 @@ class asio_wait_backend final : public wait_backend {
   // The timer is left armed when a wait ends early: the next wait, typically with a later
   // deadline, then costs no timer syscall at all. When it fires before the current deadline
   // it re-arms for it; with no wait in progress it just stops.
-  void arm_timer(std::int64_t expiry_ns) {
-    timer_expiry_ns_ = expiry_ns;
-    timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(expiry_ns)));
-    timer_.async_wait([this, expiry_ns](const boost::system::error_code& e) {
-      if (e || timer_expiry_ns_ != expiry_ns) return;  // replaced by an earlier deadline
-      timer_expiry_ns_ = std::numeric_limits<std::int64_t>::max();
-      if (deadline_ns_ < 0) return;
-      if (deadline_ns_ <= expiry_ns) timed_out_ = true;
-      else arm_timer(deadline_ns_);
+  void arm_timer(instant expiry) {
+    timer_expiry_ = expiry;
+    timer_.expires_at(to_time_point(expiry));
+    timer_.async_wait([this, expiry](const boost::system::error_code& e) {
+      if (e || timer_expiry_ != expiry) return;  // replaced by an earlier deadline
+      timer_expiry_ = never;
+      if (deadline_ == never) return;  // no wait in progress, or one without a deadline
+      if (deadline_ <= expiry) timed_out_ = true;
+      else arm_timer(deadline_);
     });
   }
 
   const char* name_;
   boost::asio::io_context io_{1};  // run by its thread alone; other threads only post
   boost::asio::steady_timer timer_{io_};
-  std::array<boost::asio::posix::stream_descriptor, slots> slots_;
-  std::int64_t timer_expiry_ns_ = std::numeric_limits<std::int64_t>::max();  // not armed
-  std::int64_t deadline_ns_ = -1;  // of the wait in progress; -1: none
+  std::array<boost::asio::posix::stream_descriptor, cache_size> entries_;
+  instant timer_expiry_ = never;  // never: not armed
+  instant deadline_ = never;      // of the wait in progress
   std::uint64_t id_ = 0;           // of the wait in progress; 0: none
   bool ready_ = false;
   bool timed_out_ = false;
