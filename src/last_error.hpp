@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Internal: errno as an error_code, written once.
 #ifndef SOCKMODE_SRC_LAST_ERROR_HPP
 #define SOCKMODE_SRC_LAST_ERROR_HPP

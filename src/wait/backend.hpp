@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // The half of the wait path that touches Asio: one io_context per thread, its steady_timer,
 // and the descriptors registered with it. src/wait/wait_loop.cpp decides when and how long to
 // wait; a backend only waits. Two implementations share src/wait/asio_backend.hpp:

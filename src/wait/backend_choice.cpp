@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Which backend a thread waits with, and what a call says when its thread cannot make one.
 #include "cannot_wait.hpp"
 #include "thread.hpp"

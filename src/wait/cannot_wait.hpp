@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Internal: the message of a call that failed because its thread could not make its wait context.
 #ifndef SOCKMODE_SRC_CANNOT_WAIT_HPP
 #define SOCKMODE_SRC_CANNOT_WAIT_HPP

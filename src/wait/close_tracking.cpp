@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Closing a socket only when no call is inside it: which threads are inside a call on a
 // socket, and io_state::shut, which waits until none is before the descriptor is closed.
 #include <sockmode/detail/io_state.hpp>

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // The io_uring wait backend: Asio's io_uring backend as its default, in a private copy of
 // Boost (src/wait/backend.hpp). Nothing from Boost may be included before these lines.
 #if defined(BOOST_CONFIG_HPP) || defined(boost)

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Per-thread state: each thread's record and wait context, the registry linking them to
 // sockets, and fork().
 #include "thread.hpp"

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Internal: what the wait engine keeps per thread, and the registry that links threads and
 // sockets (src/wait/thread.cpp). Shared by the engine's files; never included by a backend.
 #ifndef SOCKMODE_SRC_WAIT_THREAD_HPP

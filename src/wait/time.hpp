@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // Internal: the wait engine's one time type.
 #ifndef SOCKMODE_SRC_WAIT_TIME_HPP
 #define SOCKMODE_SRC_WAIT_TIME_HPP

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 sockmode contributors
+// SPDX-License-Identifier: BSL-1.0
 // The wait loop: every call that would block ends up in io_state::call, which tries, waits
 // on the thread's backend, and tries again, under one deadline.
 #include <sockmode/detail/io_state.hpp>
