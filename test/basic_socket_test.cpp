@@ -236,6 +236,7 @@ BOOST_DATA_TEST_CASE(adopted_asio_socket_gets_modes_and_is_released_back_usable,
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(wait_without_a_timeout_waits_as_long_as_the_mode_says) {
+  using wait_type = boost::asio::socket_base::wait_type;
   auto [client, server] = connected_pair();
   server.settimeout(200ms);
   error_code ec;
