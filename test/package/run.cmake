@@ -10,7 +10,7 @@
 #   embedded         a library that embeds sockmode (add_subdirectory, SOCKMODE_INSTALL ON)
 #                    and installs itself with it; an app then uses the installed pair
 #   pkg_config       install, then a plain compiler command line with pkg-config's flags
-#   clang_lld_lto    the static library and a consumer built with clang++-14, lld and LTO
+#   clang_lld        the static library and a consumer built with clang++-14 and lld
 cmake_minimum_required(VERSION 3.21)
 
 function(step)
@@ -104,25 +104,26 @@ elseif(MODE STREQUAL "shared")
     consume(${consumer} ${work}/root/usr ${work}/build-deb)
   endif()
   message(STATUS "${deb} built and consumed")
-elseif(MODE STREQUAL "clang_lld_lto")
-  # clang, lld and LTO, for the static library and a consumer: the wait engine's private Asio
-  # needs no GNU tool and survives link-time optimisation. Skipped without clang++-14 and lld.
+elseif(MODE STREQUAL "clang_lld")
+  # clang and lld, for the static library and a consumer: the wait engine's private Asio needs
+  # no GNU tool. (Link-time optimisation is not tested: LLVM 14 fails to link the library's
+  # bitcode, create_connection.cpp with a private engine file, "Type mismatch in constant
+  # table"; an open finding.)
   find_program(clang NAMES clang++-14)
   find_program(lld NAMES ld.lld-14 ld.lld)
   find_program(llvm_ar NAMES llvm-ar-14 llvm-ar)
   find_program(llvm_ranlib NAMES llvm-ranlib-14 llvm-ranlib)
   if(NOT clang OR NOT lld OR NOT llvm_ar OR NOT llvm_ranlib)
-    message(STATUS "clang++-14, lld or llvm-ar not found: skipped")
-    return()
+    message(FATAL_ERROR "clang++-14, lld or llvm-ar-14 not found (.ci/setup installs them)")
   endif()
   step(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${work}/lib ${lean} -DCMAKE_CXX_COMPILER=${clang}
-    -DCMAKE_AR=${llvm_ar} -DCMAKE_RANLIB=${llvm_ranlib} -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON
+    -DCMAKE_AR=${llvm_ar} -DCMAKE_RANLIB=${llvm_ranlib}
     -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld)
   step(${CMAKE_COMMAND} --build ${work}/lib -j2)
   step(${CMAKE_COMMAND} --install ${work}/lib --prefix ${work}/prefix)
   file(GLOB_RECURSE library ${work}/prefix/*/libsockmode.a)
   get_filename_component(libdir "${library}" DIRECTORY)
-  step(${clang} -std=c++17 -O2 -flto -fuse-ld=lld ${SOURCE_DIR}/test/package/main.cpp
+  step(${clang} -std=c++17 -O2 -fuse-ld=lld ${SOURCE_DIR}/test/package/main.cpp
     -I${work}/prefix/include -L${libdir} -lsockmode -pthread -o ${work}/consumer)
   step(${work}/consumer)
   step(${CMAKE_COMMAND} -E env SOCKMODE_WAIT_BACKEND=io_uring ${work}/consumer)
