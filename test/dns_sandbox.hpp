@@ -124,7 +124,10 @@ class dns_sandbox {
     if (first == "dual" || first == "late") {
       std::vector<unsigned char> rdata;
       if (qtype == 1) rdata = {127, 0, 0, 1};
-      if (qtype == 28) rdata = std::vector<unsigned char>(16, 0), rdata[15] = 1;
+      if (qtype == 28) {
+        rdata = std::vector<unsigned char>(16, 0);
+        rdata[15] = 1;
+      }
       if (!rdata.empty()) {
         r[7] = 1;
         const unsigned char rr[] = {0xc0, 0x0c, 0, static_cast<unsigned char>(qtype), 0, 1,

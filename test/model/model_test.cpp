@@ -534,7 +534,11 @@ int main(int argc, char** argv) {
     else if (arg == "--seeds") opt.seeds = std::stoull(value());
     else if (arg == "--length") opt.length = std::stoul(value());
     else if (arg == "--duration") opt.duration = std::stod(value());
-    else if (arg == "--seed") opt.first = std::stoull(value()), opt.seeds = 1, opt.single = true;
+    else if (arg == "--seed") {
+      opt.first = std::stoull(value());
+      opt.seeds = 1;
+      opt.single = true;
+    }
     else if (arg == "--verbose") opt.verbose = true;
     else {
       std::cerr << "model_test: unknown argument " << arg << "\n";

@@ -233,9 +233,18 @@ bool is_would_block(const error_code& ec) {
 
 // Counts the outcomes every call can have whatever its socket; false for anything else.
 bool common_outcome(const error_code& ec) {
-  if (ec == sockmode::error::timeout) return g.timeouts.fetch_add(1), true;
-  if (is_would_block(ec)) return g.would_blocks.fetch_add(1), true;
-  if (ec == asio_error::operation_aborted) return g.aborted.fetch_add(1), true;
+  if (ec == sockmode::error::timeout) {
+    g.timeouts.fetch_add(1);
+    return true;
+  }
+  if (is_would_block(ec)) {
+    g.would_blocks.fetch_add(1);
+    return true;
+  }
+  if (ec == asio_error::operation_aborted) {
+    g.aborted.fetch_add(1);
+    return true;
+  }
   return false;
 }
 
