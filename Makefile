@@ -11,7 +11,7 @@ SAN_TSAN = -fsanitize=thread -DBOOST_ASIO_DISABLE_FENCED_BLOCK
 # name file and line, and there is less debug information to write and link.
 SAN_DEBUG = -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1
 
-.PHONY: all setup demo test test-plain test-asan test-tsan test-fuzz fuzz fuzz-build memcheck stress model bench package docs clean
+.PHONY: all setup demo test test-plain test-asan test-tsan build-plain build-asan build-tsan check-plain check-asan check-tsan test-fuzz fuzz fuzz-build memcheck stress model bench package docs clean
 
 all: test
 
@@ -27,14 +27,26 @@ demo:
 	./build-demo/examples/quick_start
 	./build-demo/examples/demo
 
-test: setup test-plain test-asan test-tsan docs
+# The three passes build one after another at full speed, and each pass's tests run while the
+# next pass builds at the lowest CPU priority (nice 19), so the tests, which mostly wait on
+# loopback, keep the CPU whenever they want it (test/passes.sh). `make test-plain`, `test-asan`
+# and `test-tsan` run one pass alone.
+test: setup
+	@bash test/passes.sh
+
+test-plain test-asan test-tsan: test-%:
+	@$(MAKE) --no-print-directory build-$* && $(MAKE) --no-print-directory check-$*
 
 # The tests mostly wait on loopback, so ctest runs $(JOBS) at a time; those that load the
 # machine or build (stress, model, examples, packages) run alone (RUN_SERIAL).
 # The plain pass also builds the benchmarks and runs their smoke mode, so they cannot rot.
-test-plain:
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) -DSOCKMODE_BENCHMARKS=ON
+# The library as Debian builds packages (-O2, no debug information); the test code at -O1.
+PLAIN = -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+  -DSOCKMODE_TEST_CXX_FLAGS=-O1
+build-plain:
+	cmake -S . -B build $(PLAIN) $(CMAKE_FLAGS) -DSOCKMODE_BENCHMARKS=ON
 	cmake --build build -j$(JOBS)
+check-plain:
 	cd build && ctest -j$(JOBS) --output-on-failure
 
 # The fork tests are left out under TSan, which does not support fork() in a threaded process.
@@ -42,18 +54,20 @@ test-plain:
 # the tests compiled by both compilers users build with. Its library also carries libFuzzer's
 # coverage instrumentation (-fsanitize=fuzzer-no-link, inert without libFuzzer), so the fuzz
 # targets' short run links against it instead of building sockmode a fourth time.
-test-asan:
+build-asan:
 	cmake -S . -B build-asan $(SAN_DEBUG) $(CMAKE_FLAGS) -DCMAKE_CXX_COMPILER=clang++-16 \
 	  -DCMAKE_CXX_FLAGS="$(SAN_ASAN) -fsanitize=fuzzer-no-link" -DCMAKE_EXE_LINKER_FLAGS="$(SAN_ASAN)" \
 	  -DSOCKMODE_EXAMPLES=OFF -DSOCKMODE_FUZZ_TARGETS=ON -DSOCKMODE_FUZZ_SECONDS=$(FUZZ_SHORT)
 	cmake --build build-asan -j$(JOBS)
+check-asan:
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest -j$(JOBS) --output-on-failure -LE package
 
-test-tsan:
+build-tsan:
 	cmake -S . -B build-tsan $(SAN_DEBUG) $(CMAKE_FLAGS) \
 	  -DCMAKE_CXX_FLAGS="$(SAN_TSAN)" -DCMAKE_EXE_LINKER_FLAGS="$(SAN_TSAN)" -DSOCKMODE_EXAMPLES=OFF
 	cmake --build build-tsan -j$(JOBS)
+check-tsan:
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest -j$(JOBS) --output-on-failure -LE "fork|package"
 
