@@ -174,8 +174,6 @@ void guarded(const std::string& phase, double budget_seconds, F f) {
   watchdog::disarm();
 }
 
-double seconds_since(std::int64_t t0) { return static_cast<double>(now_ns() - t0) * 1e-9; }
-
 // ----------------------------------------------------------------------------- the workloads
 
 // Ready data: queue `fill` bytes, wait until all of them are in the receive queue, then time
@@ -241,11 +239,7 @@ std::vector<double> pingpong_threads(loopback_listener& listener, std::size_t wa
   const auto [a, b] = listener.pair();
   auto server = std::make_unique<C>(b);
   auto client = std::make_unique<C>(a);
-  const cpu_set_t mask = pin_to_cpu(0);
-  struct restore {
-    const cpu_set_t& mask;
-    ~restore() { restore_affinity(mask); }
-  } restore_on_exit{mask};
+  const pinned_to_cpu0 pin;
   std::thread peer([&] {
     pin_to_cpu(0);
     try {
@@ -272,11 +266,7 @@ template <class C>
 std::vector<double> pingpong_processes(loopback_listener& listener, std::size_t warmup,
                                        std::size_t n) {
   const auto [a, b] = listener.pair();
-  const cpu_set_t mask = pin_to_cpu(0);  // one CPU, as pingpong_threads
-  struct restore {
-    const cpu_set_t& mask;
-    ~restore() { restore_affinity(mask); }
-  } restore_on_exit{mask};
+  const pinned_to_cpu0 pin;  // one CPU, as pingpong_threads
   const pid_t pid = ::fork();
   if (pid < 0) fail("fork");
   if (pid == 0) {
@@ -320,7 +310,7 @@ double bulk(loopback_listener& listener, std::size_t bytes) {
   // and sometimes not, and the figure swings by half from one run to the next (on two CPUs it is
   // noisier still, on this kind of virtual machine); on one CPU it is steady and it charges each
   // contender for its own per-call and per-wait cost.
-  const cpu_set_t mask = pin_to_cpu(0);
+  const pinned_to_cpu0 pin;
   const std::int64_t t0 = now_ns();
   std::thread peer([&] {
     pin_to_cpu(0);
@@ -342,12 +332,10 @@ double bulk(loopback_listener& listener, std::size_t bytes) {
   } catch (...) {
     sender->close();
     peer.join();
-    restore_affinity(mask);
     throw;
   }
   peer.join();
   const double seconds = seconds_since(t0);
-  restore_affinity(mask);
   if (received != bytes) throw std::runtime_error("bulk: short transfer");
   receiver.reset();
   return static_cast<double>(bytes) / (1024.0 * 1024.0) / seconds;
