@@ -95,25 +95,11 @@ class raw_posix {
 
   static double connect_accept(std::size_t count) {
     loopback_listener listener;
-    const sockaddr_in& to = listener.address();
-    const int listen_fd = listener.fd();
-    const std::int64_t t0 = now_ns();
-    for (std::size_t i = 0; i < count; ++i) {
-      const int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (c < 0) fail("socket");
-      if (::connect(c, reinterpret_cast<const sockaddr*>(&to), sizeof to) < 0) {
-        ::close(c);
-        fail("connect");
-      }
-      const int s = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (s < 0) {
-        ::close(c);
-        fail("accept");
-      }
+    return timed_rounds(count, [&] {
+      const auto [c, s] = listener.connect_accept();
       ::close(s);  // the server closes first: TIME_WAIT stays on the server's side
       ::close(c);
-    }
-    return static_cast<double>(now_ns() - t0) * 1e-9;
+    });
   }
 
  private:
@@ -167,8 +153,7 @@ class posix_poll {
     const sockaddr_in& to = listener.address();
     const int listen_fd = listener.fd();
     set_nonblocking(listen_fd, true);
-    const std::int64_t t0 = now_ns();
-    for (std::size_t i = 0; i < count; ++i) {
+    const double seconds = timed_rounds(count, [&] {
       // socket.socket() with a default timeout set: created, then made O_NONBLOCK.
       const int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       if (c < 0) fail("socket");
@@ -192,8 +177,7 @@ class posix_poll {
         throw std::runtime_error("accept: timed out");
       posix_poll server(s);  // the accepted socket takes the default timeout: O_NONBLOCK
       server.close();
-    }
-    const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
+    });
     set_nonblocking(listen_fd, false);
     return seconds;
   }
@@ -234,14 +218,30 @@ class posix_poll {
 };
 
 // ---------------------------------------------------------------------------------------------
+// The Asio contenders' common part: the descriptor as an Asio socket on the object's own
+// io_context.
+class asio_end {
+ public:
+  explicit asio_end(int fd) : socket_(io_) { socket_.assign(tcp::v4(), fd); }
+  void close() {
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+ protected:
+  asio::io_context io_{1};
+  tcp::socket socket_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // 3. Boost.Asio synchronous read_some / write_some: no timeout possible.
-class asio_sync {
+class asio_sync : public asio_end {
  public:
   static constexpr const char* key = "asio_sync";
   static constexpr const char* label = "Asio sync read_some/write_some";
   static constexpr bool has_timeout = false;
 
-  explicit asio_sync(int fd) : socket_(io_) { socket_.assign(tcp::v4(), fd); }
+  using asio_end::asio_end;
   std::size_t recv(void* p, std::size_t n) {
     error_code ec;
     const std::size_t got = socket_.read_some(asio::buffer(p, n), ec);
@@ -255,43 +255,33 @@ class asio_sync {
     if (ec) fail(ec, "write");
   }
   bool recv_within(void*, std::size_t, nanoseconds) { return false; }
-  void close() {
-    error_code ignored;
-    socket_.close(ignored);
-  }
 
   static double connect_accept(std::size_t count) {
     asio::io_context io;
     tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     const tcp::endpoint to = acceptor.local_endpoint();
-    const std::int64_t t0 = now_ns();
-    for (std::size_t i = 0; i < count; ++i) {
+    return timed_rounds(count, [&] {
       tcp::socket client(io);
       client.connect(to);
       tcp::socket server(io);
       acceptor.accept(server);
       server.close();
       client.close();
-    }
-    return static_cast<double>(now_ns() - t0) * 1e-9;
+    });
   }
-
- private:
-  asio::io_context io_{1};
-  tcp::socket socket_;
 };
 
 // ---------------------------------------------------------------------------------------------
 // 4. Asio's documented timeout pattern (example cpp11/timeouts/blocking_tcp_client.cpp): start
 // the async operation, restart() + run_for(timeout) the io_context, and on expiry cancel and
 // run() until the handler has run. One io_context per object, run by the calling thread only.
-class asio_async_timeout {
+class asio_async_timeout : public asio_end {
  public:
   static constexpr const char* key = "asio_timeout";
   static constexpr const char* label = "Asio async+run_for timeout";
   static constexpr bool has_timeout = true;
 
-  explicit asio_async_timeout(int fd) : socket_(io_) { socket_.assign(tcp::v4(), fd); }
+  using asio_end::asio_end;
 
   std::size_t recv(void* p, std::size_t n) {
     std::size_t got = 0;
@@ -318,17 +308,12 @@ class asio_async_timeout {
     if (ec) fail(ec, "async_read_some");
     return true;
   }
-  void close() {
-    error_code ignored;
-    socket_.close(ignored);
-  }
 
   static double connect_accept(std::size_t count) {
     asio::io_context io{1};
     tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     const tcp::endpoint to = acceptor.local_endpoint();
-    const std::int64_t t0 = now_ns();
-    for (std::size_t i = 0; i < count; ++i) {
+    return timed_rounds(count, [&] {
       tcp::socket client(io);
       std::size_t ignored = 0;
       error_code ec = run(io, client, never_reached, [&](auto handler) {
@@ -342,8 +327,7 @@ class asio_async_timeout {
       if (ec) fail(ec, "async_accept");
       server.close();
       client.close();
-    }
-    return static_cast<double>(now_ns() - t0) * 1e-9;
+    });
   }
 
  private:
@@ -365,9 +349,6 @@ class asio_async_timeout {
     }
     return result;
   }
-
-  asio::io_context io_{1};
-  tcp::socket socket_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -412,8 +393,7 @@ class poco_socket {
     Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
     const Poco::Net::SocketAddress to = listener.address();
     const Poco::Timespan timeout(5, 0);
-    const std::int64_t t0 = now_ns();
-    for (std::size_t i = 0; i < count; ++i) {
+    return timed_rounds(count, [&] {
       Poco::Net::StreamSocket client;
       client.connect(to, timeout);
       set_timeouts(client);
@@ -421,8 +401,7 @@ class poco_socket {
       set_timeouts(server);
       server.close();
       client.close();
-    }
-    return static_cast<double>(now_ns() - t0) * 1e-9;
+    });
   }
 
  private:
@@ -524,8 +503,7 @@ class sockmode_socket {
         sockmode::tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     set_mode(listener);
     const sockmode::tcp::endpoint to = listener.local_endpoint();
-    const std::int64_t t0 = now_ns();
-    for (std::size_t i = 0; i < count; ++i) {
+    return timed_rounds(count, [&] {
       sockmode::tcp::socket client;
       set_mode(client);
       error_code ec;
@@ -544,8 +522,7 @@ class sockmode_socket {
       set_mode(server);  // an accepted socket starts blocking: give it the same mode
       server.close();
       client.close();
-    }
-    return static_cast<double>(now_ns() - t0) * 1e-9;
+    });
   }
 
  private:

@@ -67,7 +67,7 @@ loopback_listener::loopback_listener() {
 
 loopback_listener::~loopback_listener() { ::close(fd_); }
 
-std::pair<int, int> loopback_listener::pair() {
+std::pair<int, int> loopback_listener::connect_accept() {
   const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (client < 0) fail("socket");
   if (::connect(client, reinterpret_cast<const sockaddr*>(&address_), sizeof address_) < 0) {
@@ -79,6 +79,11 @@ std::pair<int, int> loopback_listener::pair() {
     ::close(client);
     fail("accept");
   }
+  return {client, server};
+}
+
+std::pair<int, int> loopback_listener::pair() {
+  const auto [client, server] = connect_accept();
   set_nodelay(client);
   set_nodelay(server);
   return {client, server};

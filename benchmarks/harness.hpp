@@ -29,6 +29,18 @@ inline std::int64_t now_ns() noexcept {
   return std::chrono::duration_cast<nanoseconds>(clock::now().time_since_epoch()).count();
 }
 
+inline double seconds_since(std::int64_t t0) noexcept {
+  return static_cast<double>(now_ns() - t0) * 1e-9;
+}
+
+// Seconds for `count` calls of round().
+template <class Round>
+double timed_rounds(std::size_t count, Round round) {
+  const std::int64_t t0 = now_ns();
+  for (std::size_t i = 0; i < count; ++i) round();
+  return seconds_since(t0);
+}
+
 [[noreturn]] void fail(const std::string& what);  // throws std::runtime_error with errno text
 
 // Nearest-rank percentile (p in [0, 1]) of unsorted samples; NaN when there are none.
@@ -45,6 +57,8 @@ class loopback_listener {
 
   // {client, server}: connected, blocking, TCP_NODELAY, close-on-exec.
   std::pair<int, int> pair();
+  // The same as connect() and accept4() leave them: without TCP_NODELAY.
+  std::pair<int, int> connect_accept();
   const sockaddr_in& address() const noexcept { return address_; }
   int fd() const noexcept { return fd_; }
 
@@ -68,6 +82,18 @@ class watchdog {
 // Pins the calling thread to one CPU (modulo the CPUs there are); the returned mask restores it.
 cpu_set_t pin_to_cpu(unsigned cpu);
 void restore_affinity(const cpu_set_t& mask);
+
+// Pins the calling thread to CPU 0 for the guard's lifetime, then restores its mask.
+class pinned_to_cpu0 {
+ public:
+  pinned_to_cpu0() : mask_(pin_to_cpu(0)) {}
+  ~pinned_to_cpu0() { restore_affinity(mask_); }
+  pinned_to_cpu0(const pinned_to_cpu0&) = delete;
+  pinned_to_cpu0& operator=(const pinned_to_cpu0&) = delete;
+
+ private:
+  cpu_set_t mask_;
+};
 
 std::size_t open_descriptors();  // entries in /proc/self/fd
 std::size_t resident_bytes();    // /proc/self/statm, resident pages

@@ -79,11 +79,7 @@ std::vector<double> round_trips(const char* key, std::size_t warmup, std::size_t
   asio::io_context server_context;
   asio::ip::tcp::acceptor acceptor(server_context,
                                    {asio::ip::make_address("127.0.0.1"), 0});
-  const cpu_set_t mask = pin_to_cpu(0);
-  struct restore {
-    const cpu_set_t& mask;
-    ~restore() { restore_affinity(mask); }
-  } restore_on_exit{mask};
+  const pinned_to_cpu0 pin;
   std::thread server([&] {
     pin_to_cpu(0);
     try {

@@ -132,16 +132,11 @@ std::pair<std::unique_ptr<End>, std::unique_ptr<End>> handshaken(loopback_listen
   return {std::move(client), std::move(server)};
 }
 
-struct pinned {
-  cpu_set_t mask = pin_to_cpu(0);  // both ends on one CPU, as the other bulk and ping-pong runs
-  ~pinned() { restore_affinity(mask); }
-};
-
 template <class End>
 double bulk_of(loopback_listener& listener, std::size_t bytes) {
   constexpr std::size_t chunk = 64 * 1024;
   auto [sender, receiver] = handshaken<End>(listener);
-  const pinned pin;
+  const pinned_to_cpu0 pin;  // both ends on one CPU, as the other bulk and ping-pong runs
   std::size_t received = 0;
   const std::int64_t t0 = now_ns();
   std::thread peer([&] {
@@ -158,7 +153,7 @@ double bulk_of(loopback_listener& listener, std::size_t bytes) {
     boost::asio::write(sender->stream(), boost::asio::buffer(data.data(), std::min(chunk, bytes - sent)), ec);
   if (ec) sender.reset();  // the receiver sees the end and stops
   peer.join();
-  const double seconds = static_cast<double>(now_ns() - t0) * 1e-9;
+  const double seconds = seconds_since(t0);
   if (received != bytes) throw std::runtime_error("tls bulk: short transfer");
   return static_cast<double>(bytes) / (1024.0 * 1024.0) / seconds;
 }
@@ -166,7 +161,7 @@ double bulk_of(loopback_listener& listener, std::size_t bytes) {
 template <class End>
 std::vector<double> pingpong_of(loopback_listener& listener, std::size_t warmup, std::size_t n) {
   auto [client, server] = handshaken<End>(listener);
-  const pinned pin;
+  const pinned_to_cpu0 pin;  // both ends on one CPU, as the other bulk and ping-pong runs
   std::thread peer([&] {
     pin_to_cpu(0);
     char c = 0;
