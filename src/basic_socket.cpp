@@ -7,6 +7,7 @@
 
 #include "describe.hpp"
 #include "home_context.hpp"
+#include "last_error.hpp"
 
 #include <boost/asio/detail/socket_ops.hpp>
 
@@ -20,6 +21,22 @@
 namespace sockmode {
 
 using boost::system::error_code;
+
+namespace {
+
+// Runs `syscall` (-1 and errno when it fails) once under use(), the guard against a concurrent
+// close(): for the calls that never wait.
+template <class Syscall>
+void use_syscall(detail::io_state& state, const Syscall& syscall, error_code& ec) {
+  state.use(
+      [&](error_code& e) -> std::size_t {
+        e = syscall() < 0 ? detail::last_error() : error_code();
+        return 0;
+      },
+      ec);
+}
+
+}  // namespace
 
 template <class Protocol>
 basic_socket<Protocol>::basic_socket() : socket_(detail::home_context()) {}
@@ -158,14 +175,8 @@ void basic_socket<Protocol>::raw_io_control(int command, void* data, error_code&
     ec = boost::asio::error::operation_not_supported;
     return;
   }
-  state_->use(
-      [&](error_code& e) -> std::size_t {
-        e = ::ioctl(fd(), static_cast<unsigned long>(static_cast<unsigned>(command)), data) >= 0
-                ? error_code()
-                : error_code(errno, boost::system::system_category());
-        return 0;
-      },
-      ec);
+  const auto request = static_cast<unsigned long>(static_cast<unsigned>(command));
+  use_syscall(*state_, [&] { return ::ioctl(fd(), request, data); }, ec);
   if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
 }
 
@@ -180,14 +191,7 @@ std::size_t basic_socket<Protocol>::available() const {
 template <class Protocol>
 std::size_t basic_socket<Protocol>::available(error_code& ec) const {
   int n = 0;
-  state_->use(
-      [&](error_code& e) -> std::size_t {
-        e = ::ioctl(fd(), FIONREAD, &n) >= 0
-                ? error_code()
-                : error_code(errno, boost::system::system_category());
-        return 0;
-      },
-      ec);
+  use_syscall(*state_, [&] { return ::ioctl(fd(), FIONREAD, &n); }, ec);
   if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
   return ec ? 0 : static_cast<std::size_t>(n);
 }
@@ -287,7 +291,7 @@ basic_socket<Protocol> basic_socket<Protocol>::dup(error_code& ec) const {
         // through asio_socket() has no protocol_.
         socklen_t size = static_cast<socklen_t>(local.capacity());
         if (::getsockname(fd(), local.data(), &size) != 0) {
-          e = error_code(errno, boost::system::system_category());
+          e = detail::last_error();
           return 0;
         }
         detail::resize_endpoint(local, size);
@@ -388,15 +392,8 @@ template <class Protocol>
 void basic_socket<Protocol>::bind(const endpoint_type& endpoint, error_code& ec) {
   open_for(endpoint, ec);
   if (ec) return;
-  // Never would-block; use() is the guard against a concurrent close().
-  state_->use(
-      [&](error_code& e) -> std::size_t {
-        e = ::bind(fd(), endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0
-                ? error_code()
-                : error_code(errno, boost::system::system_category());
-        return 0;
-      },
-      ec);
+  const auto size = static_cast<socklen_t>(endpoint.size());
+  use_syscall(*state_, [&] { return ::bind(fd(), endpoint.data(), size); }, ec);
 }
 
 template <class Protocol>
@@ -437,7 +434,7 @@ void basic_socket<Protocol>::connect(const endpoint_type& endpoint, error_code& 
       // in the kernel until the listener accepts; otherwise it fails at once, as in CPython.
       e = detail::io_state::no_readiness_event();
     } else {
-      e = error_code(errno, boost::system::system_category());
+      e = detail::last_error();
     }
     return 0;
   };
@@ -489,14 +486,7 @@ void basic_socket<Protocol>::shutdown(shutdown_type what) {
 
 template <class Protocol>
 void basic_socket<Protocol>::shutdown(shutdown_type what, error_code& ec) {
-  state_->use(
-      [&](error_code& e) -> std::size_t {
-        e = ::shutdown(fd(), static_cast<int>(what)) == 0
-                ? error_code()
-                : error_code(errno, boost::system::system_category());
-        return 0;
-      },
-      ec);
+  use_syscall(*state_, [&] { return ::shutdown(fd(), static_cast<int>(what)); }, ec);
 }
 
 template <class Protocol>
@@ -513,7 +503,7 @@ void basic_socket<Protocol>::close(error_code& ec) {
     if (asio_owns_) {
       if (socket_.is_open()) socket_.close(ec);
     } else if (fd() >= 0 && ::close(fd()) != 0) {
-      ec = error_code(errno, boost::system::system_category());
+      ec = detail::last_error();
     }
   });
 }
@@ -546,18 +536,9 @@ template <class Protocol>
 typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::query_endpoint(
     int (*query)(int, sockaddr*, socklen_t*), error_code& ec) const {
   endpoint_type endpoint;
-  state_->use(
-      [&](error_code& e) -> std::size_t {
-        socklen_t size = static_cast<socklen_t>(endpoint.capacity());
-        if (query(fd(), endpoint.data(), &size) != 0) {
-          e = error_code(errno, boost::system::system_category());
-          return 0;
-        }
-        detail::resize_endpoint(endpoint, size);
-        e = {};
-        return 0;
-      },
-      ec);
+  socklen_t size = static_cast<socklen_t>(endpoint.capacity());
+  use_syscall(*state_, [&] { return query(fd(), endpoint.data(), &size); }, ec);
+  if (!ec) detail::resize_endpoint(endpoint, size);
   return endpoint;
 }
 

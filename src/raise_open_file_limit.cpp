@@ -2,11 +2,12 @@
 // SPDX-License-Identifier: BSL-1.0
 #include <sockmode/raise_open_file_limit.hpp>
 
+#include "last_error.hpp"
+
 #include <boost/system/system_error.hpp>
 
 #include <sys/resource.h>
 
-#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <limits>
@@ -44,7 +45,7 @@ rlim_t highest_settable(rlim_t hard) noexcept {
 std::uint64_t raise_open_file_limit(boost::system::error_code& ec) noexcept {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
-    ec.assign(errno, boost::system::system_category());
+    ec = detail::last_error();
     return 0;
   }
   ec = {};
@@ -54,7 +55,7 @@ std::uint64_t raise_open_file_limit(boost::system::error_code& ec) noexcept {
     rlimit raised = limit;
     raised.rlim_cur = target;
     if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
-      ec.assign(errno, boost::system::system_category());
+      ec = detail::last_error();
       return as_count(limit.rlim_cur);
     }
     limit = raised;

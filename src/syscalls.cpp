@@ -111,8 +111,7 @@ void check_socket(int fd, int family, int type, boost::system::error_code& ec) n
 
 int duplicate(int fd, boost::system::error_code& ec) noexcept {
   const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  ec = copy < 0 ? last_error()
-                : boost::system::error_code();
+  ec = copy < 0 ? last_error() : boost::system::error_code();
   return copy;
 }
 

@@ -99,11 +99,6 @@ void tcp_stream::connect_socket(const endpoint_type& endpoint, error_code& ec) {
   socket_.connect(endpoint, ec);
 }
 
-void tcp_stream::attempt(const endpoint_type& endpoint, error_code& ec) {
-  if (closed_ || socket_.is_open()) renew_socket();
-  socket_.connect(endpoint, ec);
-}
-
 void tcp_stream::fail(const error_code& ec, const char* op, bool timeout) const {
   std::string what = std::string("tcp_stream ") + op;
   error_code ignored;

@@ -5,10 +5,7 @@
 
 #include <sockmode/basic_socket.hpp>
 
-#include "support.hpp"
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/test/unit_test.hpp>
+#include "basic_socket_helpers.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,10 +13,6 @@
 
 #include <atomic>
 #include <thread>
-
-using namespace test;
-using boost::asio::buffer;
-using boost::system::error_code;
 
 BOOST_AUTO_TEST_SUITE(after_fork)
 

@@ -3,11 +3,19 @@
 #ifndef SOCKMODE_TEST_BASIC_SOCKET_HELPERS_HPP
 #define SOCKMODE_TEST_BASIC_SOCKET_HELPERS_HPP
 
-// Reading helpers shared by the basic_socket test modules.
+// What the basic_socket test modules share: their includes and names, and reading helpers.
 
 #include <sockmode/tcp.hpp>
 
+#include "support.hpp"
+
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include <cstddef>
 #include <limits>
@@ -36,5 +44,11 @@ inline std::size_t drain(sockmode::tcp::socket& s,
 }
 
 }  // namespace test
+
+using namespace test;
+using boost::asio::buffer;
+using boost::system::error_code;
+namespace asio_error = boost::asio::error;
+using wait_type = sockmode::tcp::socket::wait_type;
 
 #endif

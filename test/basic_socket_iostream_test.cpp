@@ -1,14 +1,15 @@
 // Copyright (c) 2026 sockmode contributors
 // SPDX-License-Identifier: BSL-1.0
+// basic_socket_iostream: each call under the socket's mode, what a timeout leaves in the stream,
+// moves, threads and Unix sockets. Asio's interface is in basic_socket_iostream_asio_test.cpp,
+// the module's second file.
 #include <sockmode/basic_socket_iostream.hpp>
 
-#include "support.hpp"
+#include "basic_socket_iostream_helpers.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/connect_pair.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/test/unit_test.hpp>
 
 #include <cstddef>
 #include <istream>
@@ -16,10 +17,6 @@
 #include <thread>
 #include <type_traits>
 #include <vector>
-
-using namespace std::chrono_literals;
-using boost::system::error_code;
-namespace asio = boost::asio;
 
 static_assert(std::is_base_of_v<std::iostream, sockmode::tcp::iostream>);
 static_assert(std::is_base_of_v<std::iostream, sockmode::local::iostream>);
@@ -36,29 +33,21 @@ std::string pattern(std::size_t size, unsigned seed) {
   return data;
 }
 
-// Everything `socket` receives until end of stream (or a failure, which the caller's
-// comparison then shows).
+// Sends `line` on `socket` a byte every 100 ms, from a new thread the caller joins.
 template <class Socket>
-std::string read_to_end(Socket& socket) {
-  std::string data;
-  std::vector<char> chunk(1 << 16);
-  error_code ec;
-  for (int i = 0; i < 1'000'000 && !ec; ++i) {
-    const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
-    data.append(chunk.data(), n);
-  }
-  return data;
+std::thread drip(Socket& socket, std::string line) {
+  return std::thread([&socket, line = std::move(line)] {
+    for (char c : line) {
+      std::this_thread::sleep_for(100ms);
+      error_code ignored;
+      socket.sendall(asio::buffer(&c, 1), ignored);
+    }
+  });
 }
-
-// Disables the process-wide default timeout for the test; each test sets its sockets' modes.
-struct fixture {
-  fixture() { sockmode::setdefaulttimeout(std::nullopt); }
-  test::default_timeout_guard guard;
-};
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(basic_socket_iostream, fixture)
+BOOST_FIXTURE_TEST_SUITE(basic_socket_iostream, test::no_default_timeout)
 
 BOOST_AUTO_TEST_CASE(getline_reads_lines_and_insertions_reach_the_peer_on_flush) {
   auto [client, server] = test::connected_pair();
@@ -181,7 +170,7 @@ BOOST_AUTO_TEST_CASE(write_timeout_keeps_unsent_bytes_and_a_later_flush_sends_ea
 
   server.settimeout(10s);
   std::string received;
-  std::thread reader([&] { received = read_to_end(server); });
+  std::thread reader([&] { received = test::read_to_end(server); });
   stream.clear();
   stream.socket().settimeout(10s);
   stream << "tail\n" << std::flush;
@@ -209,7 +198,7 @@ BOOST_AUTO_TEST_CASE(referring_stream_leaves_the_socket_open_and_owning_stream_c
     stream << " owned";  // the destructor sends it, then closes the socket
   }
   // End of stream proves the owning stream closed the socket.
-  BOOST_TEST(read_to_end(server) == "by reference, directly, owned");
+  BOOST_TEST(test::read_to_end(server) == "by reference, directly, owned");
 }
 
 BOOST_AUTO_TEST_CASE(moved_stream_keeps_its_state_its_buffered_bytes_and_its_socket) {
@@ -236,21 +225,14 @@ BOOST_AUTO_TEST_CASE(moved_stream_keeps_its_state_its_buffered_bytes_and_its_soc
   }
   // The moved-to stream sent the pending bytes and closed the socket; the moved-from one,
   // still alive, holds nothing.
-  BOOST_TEST(read_to_end(server) == "pending");
+  BOOST_TEST(test::read_to_end(server) == "pending");
 }
 
 BOOST_AUTO_TEST_CASE(each_read_has_its_own_timeout_so_a_dripping_peer_is_read_whole) {
   auto [client, server] = test::connected_pair();
   server.settimeout(300ms);
   sockmode::tcp::iostream stream(std::move(server));
-  const std::string line = "abcdefghij\n";
-  std::thread dripper([&] {
-    for (char c : line) {
-      std::this_thread::sleep_for(100ms);
-      error_code ignored;
-      client.sendall(asio::buffer(&c, 1), ignored);
-    }
-  });
+  std::thread dripper = drip(client, "abcdefghij\n");
   std::string got;
   const auto took = test::elapsed([&] { std::getline(stream, got); });
   dripper.join();
@@ -267,14 +249,7 @@ BOOST_AUTO_TEST_CASE(asio_iostream_with_the_same_expiry_gives_up_on_that_drippin
   stream.expires_after(300ms);
   stream.connect(listener.local_endpoint());
   sockmode::tcp::socket peer = listener.accept();
-  const std::string line = "abcdefghij\n";
-  std::thread dripper([&] {
-    for (char c : line) {
-      std::this_thread::sleep_for(100ms);
-      error_code ignored;
-      peer.sendall(asio::buffer(&c, 1), ignored);
-    }
-  });
+  std::thread dripper = drip(peer, "abcdefghij\n");
   std::string got;
   std::getline(stream, got);
   dripper.join();
@@ -362,7 +337,7 @@ BOOST_AUTO_TEST_CASE(non_blocking_stream_fails_at_once_with_would_block_and_lose
   std::string received;
   std::thread reader([&] {
     in.socket().settimeout(10s);
-    received = read_to_end(in.socket());
+    received = test::read_to_end(in.socket());
   });
   bool flushed = false;
   for (int i = 0; i < 10'000 && !flushed; ++i) {
@@ -449,160 +424,6 @@ BOOST_AUTO_TEST_CASE(large_transfers_run_both_ways_at_once_in_separate_threads) 
   BOOST_TEST(down_ok);
   BOOST_TEST((up_received == upstream));
   BOOST_TEST((down_received == downstream));
-}
-
-// Asio's interface: default construction, connect(host, service), expiry, error(), close().
-
-BOOST_AUTO_TEST_CASE(a_read_sends_the_unflushed_request_first_as_asios_http_client_expects) {
-  sockmode::tcp::acceptor listener(test::loopback());
-  std::thread server([&] {
-    sockmode::tcp::socket peer = listener.accept();
-    peer.settimeout(5s);
-    sockmode::tcp::iostream in(peer);
-    std::string request;
-    std::getline(in, request);
-    peer.sendall(asio::buffer("you said " + request + "\n"));
-  });
-  sockmode::tcp::iostream stream;
-  BOOST_TEST(!stream.error());
-  stream.expires_after(5s);
-  stream.connect("127.0.0.1", std::to_string(listener.local_endpoint().port()));
-  BOOST_TEST(static_cast<bool>(stream), stream.error().message());
-  stream << "GET /\n";  // no flush, as Asio's example
-  std::string answer;
-  std::getline(stream, answer);
-  server.join();
-  BOOST_TEST(answer == "you said GET /");
-}
-
-BOOST_AUTO_TEST_CASE(the_host_and_service_constructor_connects) {
-  sockmode::tcp::acceptor listener(test::loopback());
-  sockmode::tcp::iostream stream("127.0.0.1", std::to_string(listener.local_endpoint().port()));
-  BOOST_TEST(static_cast<bool>(stream), stream.error().message());
-  sockmode::tcp::socket peer = listener.accept();
-  BOOST_TEST((peer.remote_endpoint() == stream.socket().local_endpoint()));
-}
-
-BOOST_AUTO_TEST_CASE(a_failed_connect_sets_failbit_and_error) {
-  const auto closed = [] {
-    sockmode::tcp::acceptor probe(test::loopback());
-    return probe.local_endpoint();
-  }();
-  sockmode::tcp::iostream stream("127.0.0.1", std::to_string(closed.port()));
-  BOOST_TEST(stream.fail());
-  BOOST_TEST((stream.error() == asio::error::connection_refused), stream.error().message());
-
-  sockmode::tcp::iostream by_endpoint;
-  by_endpoint.connect(closed);
-  BOOST_TEST(by_endpoint.fail());
-  BOOST_TEST((by_endpoint.error() == asio::error::connection_refused));
-}
-
-BOOST_AUTO_TEST_CASE(one_expiry_bounds_the_whole_stream_and_nothing_is_lost) {
-  auto [client, server] = test::connected_pair();
-  sockmode::tcp::iostream stream(std::move(client));
-  BOOST_TEST((stream.expiry() == sockmode::tcp::iostream::time_point::max()));
-  stream.expires_after(500ms);
-  BOOST_TEST((stream.expiry() > sockmode::tcp::iostream::clock_type::now()));
-  std::thread first = test::send_later(server, 250ms, "one\n");
-  std::string line;
-  std::getline(stream, line);
-  first.join();
-  BOOST_TEST(line == "one");
-  // The second line gets what is left of the same 500 ms, about 250 ms.
-  const auto took = test::elapsed([&] { std::getline(stream, line); });
-  BOOST_TEST(stream.fail());
-  BOOST_TEST((stream.error() == sockmode::error::timeout), stream.error().message());
-  BOOST_TEST((stream.error() == boost::system::errc::timed_out));
-  BOOST_TEST(took.count() < 0.45);
-
-  // Lifted, the stream goes on: what arrives later is read whole.
-  stream.expires_at(sockmode::tcp::iostream::time_point::max());
-  stream.clear();
-  server.sendall(asio::buffer(std::string("two\n")));
-  BOOST_TEST(static_cast<bool>(std::getline(stream, line)));
-  BOOST_TEST(line == "two");
-}
-
-BOOST_AUTO_TEST_CASE(an_expiry_set_before_connect_bounds_it_against_a_full_listener) {
-  test::full_listener full;
-  sockmode::tcp::iostream stream;
-  stream.expires_after(300ms);
-  const auto took = test::elapsed(
-      [&] { stream.connect("127.0.0.1", std::to_string(full.endpoint().port())); });
-  BOOST_TEST(stream.fail());
-  BOOST_TEST((stream.error() == sockmode::error::timeout), stream.error().message());
-  BOOST_TEST(took.count() >= 0.25);
-  BOOST_TEST(took.count() < 2.0);
-
-  sockmode::tcp::iostream by_endpoint;
-  by_endpoint.expires_after(200ms);
-  by_endpoint.connect(full.endpoint());
-  BOOST_TEST(by_endpoint.fail());
-  BOOST_TEST((by_endpoint.error() == sockmode::error::timeout), by_endpoint.error().message());
-}
-
-BOOST_AUTO_TEST_CASE(connect_keeps_the_sockets_mode_and_gives_it_the_expiry) {
-  sockmode::tcp::acceptor listener(test::loopback());
-  sockmode::tcp::iostream stream;
-  stream.socket().settimeout(2s);
-  const auto expiry = sockmode::tcp::iostream::clock_type::now() + 10s;
-  stream.expires_at(expiry);
-  stream.connect(listener.local_endpoint());
-  BOOST_TEST(static_cast<bool>(stream), stream.error().message());
-  BOOST_TEST((stream.socket().gettimeout() == sockmode::timeout_type(2s)));
-  BOOST_TEST((stream.socket().read_deadline() == sockmode::deadline_type(expiry)));
-  BOOST_TEST((stream.socket().write_deadline() == sockmode::deadline_type(expiry)));
-}
-
-BOOST_AUTO_TEST_CASE(close_sends_what_is_buffered_and_connect_may_follow) {
-  sockmode::tcp::acceptor listener(test::loopback());
-  sockmode::tcp::iostream stream;
-  stream.expires_after(5s);
-  stream.connect(listener.local_endpoint());
-  sockmode::tcp::socket first = listener.accept();
-  stream << "bye";
-  stream.close();
-  BOOST_TEST(!stream.fail());
-  BOOST_TEST(!stream.socket().is_open());
-  first.settimeout(5s);
-  BOOST_TEST(read_to_end(first) == "bye");
-
-  stream.connect(listener.local_endpoint());
-  BOOST_TEST(static_cast<bool>(stream), stream.error().message());
-  sockmode::tcp::socket second = listener.accept();
-  stream << "again" << std::flush;
-  second.settimeout(5s);
-  std::string got(5, '\0');
-  asio::read(second, asio::buffer(got));
-  BOOST_TEST(got == "again");
-}
-
-BOOST_AUTO_TEST_CASE(a_read_whose_pending_output_cannot_go_out_fails_and_keeps_that_output) {
-  auto [client, server] = test::connected_pair();
-  const std::size_t filler = test::fill_send_buffer(client);
-  client.settimeout(200ms);
-  sockmode::tcp::iostream stream(client);
-  stream << "request\n";  // buffered: the send buffer is full
-  std::string line;
-  const auto took = test::elapsed([&] { std::getline(stream, line); });
-  BOOST_TEST(stream.fail());
-  BOOST_TEST((stream.error() == sockmode::error::timeout), stream.error().message());
-  BOOST_TEST(took.count() >= 0.15);
-  BOOST_TEST(took.count() < 3.0);
-
-  // Once the peer reads, the kept request goes out whole, once.
-  std::string received;
-  std::thread reader([&] {
-    server.settimeout(10s);
-    received = read_to_end(server);
-  });
-  stream.clear();
-  client.settimeout(10s);
-  BOOST_TEST(static_cast<bool>(stream.flush()), stream.error().message());
-  client.shutdown(sockmode::tcp::socket::shutdown_send);
-  reader.join();
-  BOOST_TEST((received == std::string(filler, 'x') + "request\n"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,24 +4,14 @@
 
 #include <sockmode/basic_socket.hpp>
 
-#include "support.hpp"
+#include "basic_socket_helpers.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/socket_base.hpp>
-#include <boost/test/data/monomorphic.hpp>
-#include <boost/test/data/test_case.hpp>
-#include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <limits>
-
-using namespace test;
-using boost::asio::buffer;
-using boost::system::error_code;
-namespace asio_error = boost::asio::error;
 
 BOOST_AUTO_TEST_SUITE(modes)
 
@@ -236,7 +226,6 @@ BOOST_DATA_TEST_CASE(adopted_asio_socket_gets_modes_and_is_released_back_usable,
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(wait_without_a_timeout_waits_as_long_as_the_mode_says) {
-  using wait_type = boost::asio::socket_base::wait_type;
   auto [client, server] = connected_pair();
   server.settimeout(200ms);
   error_code ec;

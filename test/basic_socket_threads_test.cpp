@@ -6,14 +6,8 @@
 #include <sockmode/basic_socket.hpp>
 
 #include "basic_socket_helpers.hpp"
-#include "support.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/socket_base.hpp>
-#include <boost/test/data/monomorphic.hpp>
-#include <boost/test/data/test_case.hpp>
-#include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -26,12 +20,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-using namespace test;
-using boost::asio::buffer;
-using boost::system::error_code;
-namespace asio_error = boost::asio::error;
-using wait_type = sockmode::tcp::socket::wait_type;
 
 BOOST_AUTO_TEST_SUITE(threads)
 

@@ -245,6 +245,17 @@ BOOST_AUTO_TEST_CASE(connect_to_a_range_ends_at_the_expiry_against_a_full_listen
   BOOST_TEST(took.count() >= 0.25);
   BOOST_TEST(took.count() < 0.55);
   BOOST_CHECK_THROW(stream.connect(endpoints), sockmode::timeout_error);
+
+  // Once the expiry has passed, the remaining endpoints are not even offered to the condition.
+  stream.expires_after(300ms);
+  int offered = 0;
+  const auto count = [&](const beast::error_code&, const sockmode::tcp::endpoint&) {
+    ++offered;
+    return true;
+  };
+  stream.connect(endpoints, count, ec);
+  BOOST_TEST(ec == beast::error_code(beast::error::timeout));
+  BOOST_TEST(offered == 1);
 }
 
 BOOST_AUTO_TEST_CASE(connect_to_a_range_skips_what_fails_and_returns_what_connected) {

@@ -3,6 +3,7 @@
 #ifndef SOCKMODE_TCP_STREAM_HPP
 #define SOCKMODE_TCP_STREAM_HPP
 
+#include <sockmode/connect.hpp>
 #include <sockmode/detail/config.hpp>
 #include <sockmode/error.hpp>
 #include <sockmode/tcp.hpp>
@@ -113,10 +114,12 @@ class SOCKMODE_API tcp_stream {
     if (ec) translate(ec);
   }
 
-  /// Asio's `connect(socket, endpoints)`: tries each endpoint in turn (on a new socket each
-  /// time, in the same mode) until one connects, all under the one expiry; once it has passed,
-  /// the remaining endpoints are not tried. Returns the endpoint connected to. Fails with the
-  /// last attempt's error, or `asio::error::not_found` when there was none.
+  /// `sockmode::connect(socket(), endpoints)`: tries each endpoint in turn (closing and
+  /// opening the socket again each time, in the same mode) until one connects, all under the
+  /// one expiry; once it has passed, the remaining endpoints are not tried. Returns the
+  /// endpoint connected to. Fails with the last attempt's error, or `asio::error::not_found`
+  /// when there was none; `would_block` (non-blocking mode) and `operation_aborted` end the
+  /// call at that endpoint, as there.
   template <class EndpointSequence,
             std::enable_if_t<boost::asio::is_endpoint_sequence<EndpointSequence>::value, int> = 0>
   endpoint_type connect(const EndpointSequence& endpoints) {
@@ -142,9 +145,9 @@ class SOCKMODE_API tcp_stream {
             std::enable_if_t<boost::asio::is_endpoint_sequence<EndpointSequence>::value, int> = 0>
   endpoint_type connect(const EndpointSequence& endpoints, ConnectCondition condition,
                         boost::system::error_code& ec) {
-    const auto end = endpoints.end();
-    const auto it = connect_range(endpoints.begin(), end, condition, ec);
-    return it == end ? endpoint_type() : endpoint_type(*it);
+    const auto it = connect_range(endpoints.begin(), endpoints.end(), condition, ec);
+    if (ec && ec != boost::asio::error::would_block) return endpoint_type();
+    return *it;
   }
 
   /// The iterator forms: return the iterator connected to, or `end` on failure.
@@ -213,21 +216,21 @@ class SOCKMODE_API tcp_stream {
     }
   };
 
+  // sockmode::connect's loop; the stream adds only its expiry, which is already the socket's
+  // deadline: once a failed attempt finds it passed, no other endpoint is tried.
   template <class Iterator, class ConnectCondition>
   Iterator connect_range(Iterator begin, Iterator end, ConnectCondition condition,
                          boost::system::error_code& ec) {
-    ec = {};
-    for (Iterator it = begin; it != end; ++it) {
-      if (!condition(static_cast<const boost::system::error_code&>(ec),
-                     static_cast<const endpoint_type&>(*it)))
-        continue;
-      attempt(*it, ec);
-      if (!ec) return it;
-      translate(ec);
-      if (expired()) return end;
-    }
-    if (!ec) ec = boost::asio::error::not_found;
-    return end;
+    if (closed_) renew_socket();
+    const auto within_expiry = [&](boost::system::error_code last,
+                                   const endpoint_type& endpoint) -> bool {
+      if (last && expired()) return false;
+      translate(last);
+      return condition(std::as_const(last), endpoint);
+    };
+    const Iterator it = sockmode::connect(socket_, begin, end, within_expiry, ec);
+    translate(ec);
+    return it;
   }
 
   // Beast's error codes are made here, in the program's code, never in libsockmode: Beast
@@ -243,8 +246,6 @@ class SOCKMODE_API tcp_stream {
                          bool timeout) const;
 
   void connect_socket(const endpoint_type& endpoint, boost::system::error_code& ec);
-  // One attempt of connect_range, on a new socket in the same mode and deadlines.
-  void attempt(const endpoint_type& endpoint, boost::system::error_code& ec);
   // The expiry has passed.
   bool expired() const noexcept;
   // Replaces a socket that is (or was) open by a new one in the same mode and deadlines.
