@@ -27,13 +27,6 @@ SOCKMODE_API std::string format_duration(std::chrono::nanoseconds t);
                                            const std::string& what,
                                            std::size_t bytes_transferred, timeout_type timeout);
 
-// wait() takes wait_read, wait_write or wait_error; any other value fails with
-// invalid_argument before anything waits.
-inline bool is_wait_type(boost::asio::socket_base::wait_type w) noexcept {
-  return w == boost::asio::socket_base::wait_read || w == boost::asio::socket_base::wait_write ||
-         w == boost::asio::socket_base::wait_error;
-}
-
 /// The mode and deadline members every socket and acceptor has. Not API in itself (do not name
 /// it): they are documented here, and the reference shows them on `basic_socket`'s and
 /// `basic_acceptor`'s pages as their own.
