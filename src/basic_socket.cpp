@@ -7,6 +7,7 @@
 
 #include "describe.hpp"
 #include "home_context.hpp"
+#include "syscalls.hpp"
 #include "wait/io_state.hpp"
 
 #include <boost/asio/detail/socket_ops.hpp>

@@ -18,8 +18,6 @@ namespace sockmode::detail {
 
 [[noreturn]] SOCKMODE_API void throw_error(const boost::system::error_code& ec, const char* what,
                               std::size_t bytes_transferred = 0);
-// "250 ms", "2 s", "1500 us": a duration as a message shows it.
-SOCKMODE_API std::string format_duration(std::chrono::nanoseconds t);
 
 // As above; a timeout's message also says how long the call waited ("timed out after 250 ms")
 // when `timeout` is the mode's positive timeout.
