@@ -6,6 +6,8 @@
 
 #include "describe.hpp"
 #include "home_context.hpp"
+#include "syscalls.hpp"
+#include "wait/io_state.hpp"
 
 #include <cerrno>
 #include <utility>

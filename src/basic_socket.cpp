@@ -8,6 +8,8 @@
 #include "describe.hpp"
 #include "home_context.hpp"
 #include "last_error.hpp"
+#include "syscalls.hpp"
+#include "wait/io_state.hpp"
 
 #include <boost/asio/detail/socket_ops.hpp>
 

@@ -10,6 +10,7 @@
 
 #include "deadline.hpp"
 #include "event.hpp"
+#include "format_duration.hpp"
 #include "resolve_until.hpp"
 
 #include <boost/asio/error.hpp>

@@ -1,10 +1,9 @@
 // Copyright (c) 2026 sockmode contributors
 // SPDX-License-Identifier: BSL-1.0
 #include <sockmode/create_server.hpp>
-#include <sockmode/detail/syscalls.hpp>
-
 #include "home_context.hpp"
 #include "last_error.hpp"
+#include "syscalls.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -6,6 +6,7 @@
 #include <sockmode/io_error.hpp>
 #include <sockmode/timeout_error.hpp>
 
+#include "format_duration.hpp"
 #include "wait/cannot_wait.hpp"
 
 #include <boost/system/errc.hpp>

@@ -2,8 +2,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "event.hpp"
 #include "last_error.hpp"
-
-#include <sockmode/detail/io_state.hpp>
+#include "wait/io_state.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>

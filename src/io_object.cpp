@@ -4,6 +4,7 @@
 #include <sockmode/detail/io_object.hpp>
 
 #include "home_context.hpp"
+#include "wait/io_state.hpp"
 
 #include <boost/asio/error.hpp>
 

@@ -14,6 +14,7 @@
 #include <sockmode/error.hpp>
 
 #include "last_error.hpp"
+#include "wait/io_state.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/system/errc.hpp>

@@ -1,7 +1,7 @@
 // Copyright (c) 2026 sockmode contributors
 // SPDX-License-Identifier: BSL-1.0
 // Every socket syscall sockmode makes for I/O, on descriptors that are always O_NONBLOCK.
-#include <sockmode/detail/syscalls.hpp>
+#include "syscalls.hpp"
 
 #include "last_error.hpp"
 

@@ -312,7 +312,7 @@ BOOST_AUTO_TEST_CASE(a_thread_that_waited_costs_one_descriptor_with_io_uring_two
     error_code ec;
     client.recv(buffer(&byte, 1), ec);  // times out: this thread's wait context now exists
     BOOST_TEST((ec == sockmode::error::timeout));
-    backend = sockmode::detail::io_state::wait_backend_name();
+    backend = sockmode::detail::wait_backend_name();
     during = open_descriptors();
   }).join();
   BOOST_TEST_MESSAGE("wait backend: " << backend << ", " << during - before

@@ -240,8 +240,8 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
       if (!e && n == 0 && is_stream) e = boost::asio::error::eof;
       return n;
     };
-    if constexpr (is_stream) return state_->perform_read(iov, attempt, ec);
-    return state_->perform(wait_type::wait_read, attempt, ec);
+    if constexpr (is_stream) return detail::perform_read(*state_, iov, attempt, ec);
+    return detail::perform(*state_, wait_type::wait_read, attempt, ec);
   }
 
   /// Asio's SyncWriteStream: writes at least one byte. One call takes at most 64 non-empty
@@ -258,8 +258,8 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   template <class ConstBufferSequence>
   std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
     const detail::iovecs iov = detail::to_iovecs<boost::asio::const_buffer>(buffers);
-    return state_->perform(
-        wait_type::wait_write,
+    return detail::perform(
+        *state_, wait_type::wait_write,
         [&](boost::system::error_code& e) -> std::size_t {
           if (!is_stream && iov.truncated) {
             e = boost::asio::error::message_size;
@@ -317,7 +317,7 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
         boost::asio::buffer_sequence_begin(buffers), boost::asio::buffer_sequence_end(buffers));
     const std::size_t total = boost::asio::buffer_size(rest);
     std::size_t sent = 0;
-    state_->perform(wait_type::wait_write,
+    detail::perform(*state_, wait_type::wait_write,
                     [&](boost::system::error_code& e) -> std::size_t {
                       for (;;) {
                         const detail::iovecs iov =
@@ -363,8 +363,8 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
       if (ec) return 0;
     }
     const detail::iovecs iov = detail::to_iovecs<boost::asio::const_buffer>(buffers);
-    return state_->perform(
-        wait_type::wait_write,
+    return detail::perform(
+        *state_, wait_type::wait_write,
         [&](boost::system::error_code& e) -> std::size_t {
           if (!is_stream && iov.truncated) {
             e = boost::asio::error::message_size;
@@ -391,8 +391,8 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   std::size_t receive_from(const MutableBufferSequence& buffers, endpoint_type& sender,
                            boost::system::error_code& ec) {
     const detail::iovecs iov = detail::to_iovecs<boost::asio::mutable_buffer>(buffers);
-    return state_->perform(
-        wait_type::wait_read,
+    return detail::perform(
+        *state_, wait_type::wait_read,
         [&](boost::system::error_code& e) -> std::size_t {
           std::size_t size = sender.capacity();
           const std::size_t n = detail::receive(fd(), iov, sender.data(), &size, e);
@@ -441,7 +441,7 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
   asio_socket_type release();
 
   bool is_open() const noexcept {
-    return !state_->closed() && fd() >= 0 && (!asio_owns_ || socket_.is_open());
+    return !detail::is_closed(*state_) && fd() >= 0 && (!asio_owns_ || socket_.is_open());
   }
 
   /// The descriptor is always O_NONBLOCK, in every mode: the mode belongs to this object,
@@ -498,7 +498,7 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
                       boost::system::error_code& ec) const;
   void raw_io_control(int command, void* data, boost::system::error_code& ec);
   void reopen_if_closed();
-  int fd() const noexcept { return state_->descriptor(); }
+  int fd() const noexcept { return detail::descriptor_of(*state_); }
   // Throws for a failed `op`, naming it, the peer (or the local address) and, for a timeout,
   // the timeout: "recv 127.0.0.1:5000: timed out after 250 ms".
   [[noreturn]] void fail(const boost::system::error_code& ec, const char* op,

@@ -13,6 +13,9 @@
 #include <vector>
 
 namespace sockmode {
+namespace detail {
+struct selector_core;  // src/selector.cpp
+}  // namespace detail
 
 /// Python's `selectors.DefaultSelector`: readiness across many sockets and acceptors, under a
 /// timeout. Level-triggered, as Python's: a socket with unread data is reported by every

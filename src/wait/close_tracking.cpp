@@ -2,8 +2,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // Closing a socket only when no call is inside it: which threads are inside a call on a
 // socket, and io_state::shut, which waits until none is before the descriptor is closed.
-#include <sockmode/detail/io_state.hpp>
-
+#include "io_state.hpp"
 #include "thread.hpp"
 
 #include <boost/asio/error.hpp>

@@ -5,9 +5,8 @@
 #ifndef SOCKMODE_SRC_WAIT_THREAD_HPP
 #define SOCKMODE_SRC_WAIT_THREAD_HPP
 
-#include <sockmode/detail/io_state.hpp>
-
 #include "backend.hpp"
+#include "io_state.hpp"
 
 #include <boost/system/error_code.hpp>
 

@@ -2,11 +2,11 @@
 // SPDX-License-Identifier: BSL-1.0
 // The wait loop: every call that would block ends up in io_state::call, which tries, waits
 // on the thread's backend, and tries again, under one deadline.
-#include <sockmode/detail/io_state.hpp>
 #include <sockmode/detail/syscalls.hpp>
 #include <sockmode/error.hpp>
 
 #include "../last_error.hpp"
+#include "io_state.hpp"
 #include "thread.hpp"
 #include "time.hpp"
 
@@ -19,8 +19,6 @@
 #include <cerrno>
 
 namespace sockmode::detail {
-
-static_assert(io_state::no_deadline == never, "one value for no deadline");
 
 namespace {
 
@@ -59,6 +57,23 @@ wait_backend::direction direction_of(io_state::wait_type w) noexcept {
 
 }  // namespace
 
+// The exported calls of <sockmode/detail/io_state.hpp>, for the public headers' inline code.
+std::size_t perform(io_state& state, io_state::wait_type w, attempt_fn attempt, error_code& ec,
+                    bool deadline_from_start) {
+  return state.perform(w, attempt, ec, deadline_from_start);
+}
+
+std::size_t perform_read(io_state& state, const iovecs& buffers, attempt_fn attempt,
+                         error_code& ec) {
+  return state.perform_read(buffers, attempt, ec);
+}
+
+bool is_closed(const io_state& state) noexcept { return state.closed(); }
+
+int descriptor_of(const io_state& state) noexcept { return state.descriptor(); }
+
+const char* wait_backend_name() { return this_thread_context().backend->name(); }
+
 std::size_t io_state::perform(wait_type w, attempt_fn attempt, error_code& ec,
                               bool deadline_from_start) {
   return call(w, timeout_ns_.load(std::memory_order_relaxed), attempt, ec, deadline_from_start);
@@ -90,10 +105,6 @@ void io_state::wait(wait_type w, timeout_type timeout, error_code& ec) {
 std::size_t io_state::perform_read(const iovecs& buffers, attempt_fn attempt, error_code& ec) {
   return call(wait_type::wait_read, timeout_ns_.load(std::memory_order_relaxed), attempt, ec,
              false, false, buffers.bytes != 0 ? &buffers : nullptr);
-}
-
-const char* io_state::wait_backend_name() {
-  return this_thread_context().backend->name();
 }
 
 std::size_t io_state::perform_with_back_off(wait_type w, attempt_fn attempt, error_code& ec) {

@@ -387,7 +387,7 @@ BOOST_AUTO_TEST_CASE(a_call_that_cannot_wait_for_want_of_descriptors_says_why_an
   } catch (const boost::system::system_error& e) {
     static_cast<void>(e.code());
   }
-  const std::string backend = sockmode::detail::io_state::wait_backend_name();
+  const std::string backend = sockmode::detail::wait_backend_name();
   const int per_thread = backend == "epoll" ? 2 : 1;
   int famine_errno = 0;
   {

@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(five_hundred_waiting_threads_cost_their_backends_descriptor
                            << " -> " << waited.rss_kib << " -> " << after.rss_kib << " KiB"
                            << (stress::rss_is_meaningful ? "" : " (sanitizer build)"));
   // The ring with io_uring; epoll and its eventfd with epoll (no timerfd: src/wait/epoll.cpp).
-  const std::string backend = sockmode::detail::io_state::wait_backend_name();
+  const std::string backend = sockmode::detail::wait_backend_name();
   const int per_thread = backend == "epoll" ? 2 : 1;
   BOOST_TEST_MESSAGE("wait backend: " << backend);
   BOOST_TEST(waited.fds - idle.fds == per_thread * count);

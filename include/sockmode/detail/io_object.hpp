@@ -18,21 +18,12 @@ namespace sockmode::detail {
 
 [[noreturn]] SOCKMODE_API void throw_error(const boost::system::error_code& ec, const char* what,
                               std::size_t bytes_transferred = 0);
-// "250 ms", "2 s", "1500 us": a duration as a message shows it.
-SOCKMODE_API std::string format_duration(std::chrono::nanoseconds t);
 
 // As above; a timeout's message also says how long the call waited ("timed out after 250 ms")
 // when `timeout` is the mode's positive timeout.
 [[noreturn]] SOCKMODE_API void throw_error(const boost::system::error_code& ec,
                                            const std::string& what,
                                            std::size_t bytes_transferred, timeout_type timeout);
-
-// wait() takes wait_read, wait_write or wait_error; any other value fails with
-// invalid_argument before anything waits.
-inline bool is_wait_type(boost::asio::socket_base::wait_type w) noexcept {
-  return w == boost::asio::socket_base::wait_read || w == boost::asio::socket_base::wait_write ||
-         w == boost::asio::socket_base::wait_error;
-}
 
 /// The mode and deadline members every socket and acceptor has. Not API in itself (do not name
 /// it): they are documented here, and the reference shows them on `basic_socket`'s and

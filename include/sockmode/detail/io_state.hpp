@@ -5,171 +5,45 @@
 
 #include <sockmode/detail/config.hpp>
 #include <sockmode/detail/function_ref.hpp>
-#include <sockmode/detail/timeout.hpp>
 
 #include <boost/asio/socket_base.hpp>
 #include <boost/system/error_code.hpp>
 
-#include <atomic>
-#include <cerrno>
 #include <cstddef>
-#include <cstdint>
-#include <limits>
-#include <mutex>
-#include <vector>
 
 namespace sockmode::detail {
 
-struct waiter;
-struct thread_context;
-struct thread_record;
-struct selector_core;
+// What the threads using one descriptor share: its mode, whether it may still be used, and
+// who is waiting on it. Opaque here: its definition is the library's own (src/wait/), so the
+// engine's bookkeeping is no part of the ABI. The inline and template code of the public
+// headers reaches it only through the exported calls below.
+class io_state;
 struct iovecs;
 
-// What the threads using one descriptor share: its mode, whether it may still be used, and
-// who is waiting on it. Heap-allocated by io_object, so its address is stable during calls.
-class SOCKMODE_API io_state {
- public:
-  using wait_type = boost::asio::socket_base::wait_type;
-  using attempt_fn = function_ref<std::size_t(boost::system::error_code&)>;
+// One non-blocking attempt of a call: the bytes it transferred, or an error (would_block: try
+// again once ready).
+using attempt_fn = function_ref<std::size_t(boost::system::error_code&)>;
 
-  explicit io_state(timeout_type mode) noexcept;
-  io_state(const io_state&) = delete;
-  io_state& operator=(const io_state&) = delete;
-  ~io_state();
+// The one place the modes live. Calls `attempt`; if it would block, waits as the state's mode
+// says and tries again, under one deadline for the whole call (from the first would-block, or
+// from the start with `deadline_from_start`, for an attempt that may transfer a lot and then
+// still wait, as sendall's). The socket's deadline for the direction caps it.
+SOCKMODE_API std::size_t perform(io_state& state, boost::asio::socket_base::wait_type w,
+                                 attempt_fn attempt, boost::system::error_code& ec,
+                                 bool deadline_from_start = false);
+// As perform, for a stream read into `buffers` (no address, no flags) by `attempt`; the wait
+// backend may hand a read that has to wait to the kernel whole (io_uring). End of stream is
+// error eof, as `attempt` reports it.
+SOCKMODE_API std::size_t perform_read(io_state& state, const iovecs& buffers,
+                                      attempt_fn attempt, boost::system::error_code& ec);
+// Whether the state was shut (closed, or moved from).
+SOCKMODE_API bool is_closed(const io_state& state) noexcept;
+// Its descriptor, -1 until the socket is opened.
+SOCKMODE_API int descriptor_of(const io_state& state) noexcept;
 
-  void set_timeout(timeout_type t) noexcept;
-  timeout_type timeout() const noexcept;
-
-  // Absolute deadlines (Go's SetReadDeadline / SetWriteDeadline), in steady_clock nanoseconds
-  // since its epoch (the engine's one time type, src/wait/time.hpp; no_deadline is its "none"),
-  // for the calls that wait for `w`: wait_write is the write direction, the other wait types
-  // the read direction. Setting one reaches the calls waiting in that direction right now.
-  static constexpr std::int64_t no_deadline = std::numeric_limits<std::int64_t>::max();
-  void set_deadline(wait_type w, std::int64_t deadline_ns) noexcept;
-  std::int64_t deadline(wait_type w) const noexcept {
-    return deadline_for(w).load(std::memory_order_relaxed);
-  }
-
-  // The descriptor that waits register; set once the socket is opened.
-  void set_descriptor(int fd) noexcept;
-  int descriptor() const noexcept { return fd_.load(std::memory_order_acquire); }
-  // Until shut() has run its close_descriptor step. Read with lock() held.
-  bool descriptor_open() const noexcept { return !descriptor_closed_; }
-
-  // Runs `f` under the lock that shut() closes the descriptor under.
-  void serialize(function_ref<void()> f);
-  bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
-
-  // The one place the modes live. Calls `attempt` (one non-blocking syscall); if it would
-  // block, waits as the mode says and tries again, under one deadline for the whole call.
-  // The deadline is fixed at the first would-block, which for a single syscall is the start
-  // of the call without reading the clock on the fast path; an attempt that may transfer a
-  // lot and then still wait (sendall) asks for `deadline_from_start`. The socket's deadline
-  // for the direction caps it; once that has passed the call fails with error::timeout before
-  // it tries, so the fast path pays one relaxed load for it.
-  std::size_t perform(wait_type w, attempt_fn attempt, boost::system::error_code& ec,
-                      bool deadline_from_start = false);
-
-  // As perform, for a stream read into `buffers` (no address, no flags) by `attempt`. Where
-  // the thread's wait backend can hand the read itself to the kernel (io_uring), a read that
-  // has to wait is submitted whole, and one that follows a read that drained the socket is
-  // submitted without trying first: a waiting read then costs what a blocking read costs.
-  // End of stream is error eof, as `attempt` reports it.
-  std::size_t perform_read(const iovecs& buffers, attempt_fn attempt,
-                           boost::system::error_code& ec);
-
-  // The calling thread's wait backend, "io_uring" or "epoll" (made now if it was not yet).
-  static const char* wait_backend_name();
-
-  // As perform, for an attempt that may answer `no_readiness_event()`: it cannot complete yet,
-  // and no readiness event will say when it can. The case is connect to a Unix listener whose
-  // backlog is full: the kernel answers EAGAIN, and poll() reports an unconnected Unix socket
-  // writable at once, so a readiness wait would spin. Blocking mode then sleeps on the
-  // thread's timer, with bounded exponential back-off, and tries again; cancel() and close()
-  // end the sleep as they end any wait. The other modes fail with that code at once, as
-  // CPython's O_NONBLOCK descriptor does in timeout and non-blocking mode.
-  std::size_t perform_with_back_off(wait_type w, attempt_fn attempt,
-                                    boost::system::error_code& ec);
-  // EAGAIN in the generic category: equal to errc::resource_unavailable_try_again, and not
-  // taken for would_block (EAGAIN in the system category), which means "wait for readiness".
-  static boost::system::error_code no_readiness_event() noexcept {
-    return {EAGAIN, boost::system::generic_category()};
-  }
-  // Runs `attempt` once inside a call (a concurrent shut() waits for it), without the mode or
-  // the deadlines: for calls that never wait (bind, shutdown, getsockname).
-  void use(attempt_fn attempt, boost::system::error_code& ec);
-
-  // As perform, but under `timeout` instead of the mode: selector::select() waits on its epoll
-  // descriptor this way.
-  std::size_t perform_within(wait_type w, timeout_type timeout, attempt_fn attempt,
-                             boost::system::error_code& ec);
-
-  // Readiness only, for `timeout` instead of the mode (a select() on one descriptor).
-  void wait(wait_type w, timeout_type timeout, boost::system::error_code& ec);
-
-  // Fails the calls waiting right now with operation_aborted.
-  void cancel() noexcept;
-
-  // Runs `open_descriptor` (which opens and calls set_descriptor) unless the state is
-  // closed, serialised with shut(): a lazy open racing with close() never leaks or reopens.
-  void open(function_ref<void(boost::system::error_code&)> open_descriptor,
-            boost::system::error_code& ec);
-
-  // Stops new calls (they fail with bad_descriptor), aborts waiting ones, waits until no
-  // thread uses the descriptor any more, and only then runs `close_descriptor`, once however
-  // many threads call shut(): a reused descriptor number is never touched by a late call,
-  // and two concurrent close() calls never close it twice.
-  void shut(function_ref<void()> close_descriptor) noexcept;
-
- private:
-  std::size_t call(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
-                   boost::system::error_code& ec, bool deadline_from_start,
-                   bool back_off = false, const iovecs* read = nullptr);
-  thread_record* enter(boost::system::error_code& ec) noexcept;
-  static void leave(thread_record* record) noexcept;
-  // Until `fd` is ready for `w`, `deadline` (no_deadline: none) passes (error::timeout), or cancel()
-  // or close() aborts the wait. With fd < 0 there is no descriptor: a sleep until the deadline
-  // that cancel() and close() still end.
-  // With `read`, the backend reads into it instead, and a read that completes stores its
-  // byte count in *bytes_read (0: end of stream); otherwise *bytes_read is left alone.
-  boost::system::error_code wait_once(int fd, wait_type w, std::int64_t deadline,
-                                      std::uint64_t cancel_generation,
-                                      const iovecs* read = nullptr,
-                                      std::size_t* bytes_read = nullptr);
-  void abort_waiters();  // with lock() held
-  // Whether any thread is inside a call on this socket (shut() waits until none is).
-  bool in_use_by_any_thread() const noexcept;
-  // A mutex from a fixed set shared by all sockets, so that fork() can hold them all and the
-  // child never inherits one locked by a thread that did not survive.
-  std::mutex& lock() const noexcept;
-  const std::atomic<std::int64_t>& deadline_for(wait_type w) const noexcept {
-    return w == wait_type::wait_write ? write_deadline_ns_ : read_deadline_ns_;
-  }
-  std::int64_t earliest_deadline(wait_type w, std::int64_t call_deadline) const noexcept;
-
-  std::atomic<std::int64_t> timeout_ns_;  // -1 blocking, 0 non-blocking, > 0 timeout
-  std::atomic<std::int64_t> read_deadline_ns_{no_deadline};
-  std::atomic<std::int64_t> write_deadline_ns_{no_deadline};
-  std::atomic<int> fd_{-1};
-  std::atomic<bool> closed_{false};
-  // The last read drained the socket: the next one waits before it tries (perform_read).
-  std::atomic<bool> reads_drained_{false};
-  std::atomic<const thread_record*> owner_{nullptr};  // the first thread to enter a call
-  // Threads other than the owner inside a call on this socket right now.
-  mutable std::atomic<unsigned> others_in_use_{0};
-  std::atomic<std::uint64_t> cancel_generation_{0};
-  waiter* waiters_ = nullptr;          // guarded by lock()
-  bool descriptor_closed_ = false;     // guarded by lock()
-  // Thread contexts whose cache holds this descriptor; guarded by the registry mutex in
-  // src/wait/thread.cpp.
-  std::vector<thread_context*> registered_in_;
-  friend struct thread_context;
-  // Selectors this descriptor is registered in; guarded by the registry mutex in
-  // src/selector.cpp. shut() takes it out of them before the descriptor is closed.
-  std::vector<selector_core*> selected_in_;
-  friend struct selector_core;
-};
+// The calling thread's wait backend, "io_uring" or "epoll" (made now if it was not yet). Not
+// used by the headers: the tests ask which backend they measure.
+SOCKMODE_API const char* wait_backend_name();
 
 }  // namespace sockmode::detail
 

@@ -59,18 +59,6 @@ void resize_endpoint(Endpoint& endpoint, std::size_t size) {
   endpoint.resize(size < endpoint.capacity() ? size : endpoint.capacity());
 }
 
-// New descriptors are non-blocking and close-on-exec from the start, as CPython's.
-SOCKMODE_API int open_socket(int family, int type, int protocol, boost::system::error_code& ec) noexcept;
-SOCKMODE_API int accept_socket(int listener, void* address, std::size_t* address_size,
-                  boost::system::error_code& ec) noexcept;
-
-// A descriptor from outside: checks that it is an open socket of `family` and `type`, then
-// sets O_NONBLOCK. Errors: bad_descriptor, not_socket, address_family_not_supported,
-// wrong_protocol_type.
-void check_socket(int fd, int family, int type, boost::system::error_code& ec) noexcept;
-// A close-on-exec duplicate of `fd`, as os.dup.
-int duplicate(int fd, boost::system::error_code& ec) noexcept;
-
 }  // namespace sockmode::detail
 
 #endif  // SOCKMODE_DETAIL_SYSCALLS_HPP
