@@ -112,7 +112,7 @@ VALGRIND = valgrind;--error-exitcode=1;--leak-check=full;--child-silent-after-fo
 memcheck:
 	@bash .ci/setup memcheck
 	cmake -S . -B build-memcheck -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) -DSOCKMODE_EXAMPLES=OFF \
-	  -DCMAKE_CROSSCOMPILING_EMULATOR="$(VALGRIND)"
+	  -DSOCKMODE_VALGRIND=ON -DCMAKE_CROSSCOMPILING_EMULATOR="$(VALGRIND)"
 	cmake --build build-memcheck -j$(JOBS)
 	bash test/memcheck.sh build-memcheck
 
