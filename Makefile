@@ -112,7 +112,9 @@ fuzz: setup fuzz-build
 # threads that do not exist in it, which is lost by design (README, "How it works: fork()").
 # Silent, a child still exits with --error-exitcode for that memory: the fork cases that check
 # a child's exit status fail their assertion under valgrind, which test/memcheck.sh lists.
-VALGRIND = valgrind;--error-exitcode=1;--leak-check=full;--child-silent-after-fork=yes;--show-leak-kinds=definite,indirect,possible;--errors-for-leak-kinds=definite,indirect,possible;--suppressions=$(CURDIR)/test/valgrind.supp;--gen-suppressions=all
+# --max-threads: stress_lifecycle keeps 500 threads waiting at once, past valgrind's default
+# 500 with the main thread.
+VALGRIND = valgrind;--error-exitcode=1;--max-threads=1000;--leak-check=full;--child-silent-after-fork=yes;--show-leak-kinds=definite,indirect,possible;--errors-for-leak-kinds=definite,indirect,possible;--suppressions=$(CURDIR)/test/valgrind.supp;--gen-suppressions=all
 memcheck:
 	@bash .ci/setup memcheck
 	cmake -S . -B build-memcheck -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) -DSOCKMODE_EXAMPLES=OFF \
