@@ -235,12 +235,7 @@ BOOST_AUTO_TEST_CASE(signal_storm_does_not_restart_the_deadline) {
   error_code ec;
   const seconds took = elapsed([&] { client.recv(buffer(&byte, 1), ec); });
 
-  itimerval off{};
-  ::setitimer(ITIMER_REAL, &off, nullptr);
-  // Ignoring discards an alarm generated but not yet delivered (valgrind delivers late), which
-  // the default action would turn into the end of the process.
-  ::signal(SIGALRM, SIG_IGN);
-  ::sigaction(SIGALRM, &previous, nullptr);
+  test::stop_alarms(previous);
   BOOST_TEST((ec == sockmode::error::timeout));
   BOOST_TEST(took.count() >= 0.25);
   BOOST_TEST(took.count() < 3.0);

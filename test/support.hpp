@@ -22,6 +22,8 @@
 #include <vector>
 
 #include <poll.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 namespace test {
@@ -136,6 +138,16 @@ struct default_timeout_guard {
   sockmode::timeout_type saved = sockmode::getdefaulttimeout();
   ~default_timeout_guard() { sockmode::setdefaulttimeout(saved); }
 };
+
+// Ends a test's SIGALRM timer and puts `previous` back as the signal's action. Ignoring the
+// signal in between discards an alarm generated but not yet delivered (valgrind delivers
+// late), which the default action would turn into the end of the process.
+inline void stop_alarms(const struct sigaction& previous) {
+  itimerval off{};
+  ::setitimer(ITIMER_REAL, &off, nullptr);
+  ::signal(SIGALRM, SIG_IGN);
+  ::sigaction(SIGALRM, &previous, nullptr);
+}
 
 inline int open_descriptors() {
   int count = 0;

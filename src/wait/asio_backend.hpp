@@ -22,6 +22,18 @@
 namespace sockmode::detail {
 namespace {
 
+#if defined(SOCKMODE_KERNEL_WROTE)
+// Tells a memory checker that the first `bytes` of `buffers` hold what a read wrote there
+// (src/wait/io_uring.cpp defines SOCKMODE_KERNEL_WROTE for valgrind).
+void kernel_wrote(const iovec* buffers, std::size_t count, std::size_t bytes) noexcept {
+  for (std::size_t i = 0; i < count && bytes > 0; ++i) {
+    const std::size_t n = buffers[i].iov_len < bytes ? buffers[i].iov_len : bytes;
+    SOCKMODE_KERNEL_WROTE(buffers[i].iov_base, n);
+    bytes -= n;
+  }
+}
+#endif
+
 // A read's buffers as Asio takes them, without allocating.
 struct buffer_range {
   using value_type = boost::asio::mutable_buffer;
@@ -96,7 +108,11 @@ class asio_wait_backend final : public wait_backend {
           bytes_ = e == boost::asio::error::eof ? 0 : n;
           ready_ = true;
         });
-    return finish(entry);
+    const wait_outcome outcome = finish(entry);
+#if defined(SOCKMODE_KERNEL_WROTE)
+    if (outcome.how == wake::ready) kernel_wrote(buffers, count, outcome.bytes);
+#endif
+    return outcome;
   }
 
   void signal(std::uint64_t id, wake how) noexcept override {

@@ -63,14 +63,7 @@ class alarm_guard {
   }
   alarm_guard(const alarm_guard&) = delete;
   alarm_guard& operator=(const alarm_guard&) = delete;
-  ~alarm_guard() {
-    itimerval off{};
-    ::setitimer(ITIMER_REAL, &off, nullptr);
-    // Ignoring discards an alarm generated but not yet delivered (valgrind delivers late), which
-    // the default action would turn into the end of the process.
-    ::signal(SIGALRM, SIG_IGN);
-    ::sigaction(SIGALRM, &previous_, nullptr);
-  }
+  ~alarm_guard() { test::stop_alarms(previous_); }
   static int alarms() { return count().load(); }
 
  private:

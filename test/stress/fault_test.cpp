@@ -437,11 +437,7 @@ class signal_storm {
   }
   signal_storm(const signal_storm&) = delete;
   signal_storm& operator=(const signal_storm&) = delete;
-  ~signal_storm() {
-    itimerval off{};
-    ::setitimer(ITIMER_REAL, &off, nullptr);
-    ::sigaction(SIGALRM, &previous_, nullptr);
-  }
+  ~signal_storm() { test::stop_alarms(previous_); }
   bool ok() const { return ok_; }
 
  private:
