@@ -107,7 +107,7 @@ fuzz: setup fuzz-build
 # command run through valgrind (CROSSCOMPILING_EMULATOR). Slow (20-50x), so not part of `make test`.
 # Left out: the packaging tests (they run cmake, not a test executable) and the benchmark smoke.
 # Fork children are not checked (--child-silent-after-fork): a child holds the memory of parent
-# threads that do not exist in it, which is lost by design (README, "How it works: fork()").
+# threads that do not exist in it, which is lost by design (docs/internals.md, "fork()").
 VALGRIND = valgrind;--error-exitcode=1;--leak-check=full;--child-silent-after-fork=yes;--show-leak-kinds=definite,indirect,possible;--errors-for-leak-kinds=definite,indirect,possible;--suppressions=$(CURDIR)/test/valgrind.supp;--gen-suppressions=all
 memcheck:
 	@bash .ci/setup memcheck
