@@ -123,7 +123,7 @@ fuzz: setup fuzz-build
 # reference), and the benchmark smoke. SOCKMODE_VALGRIND=ON: the io_uring backend tells valgrind
 # what the kernel writes through the ring, and waits in a way valgrind can follow.
 # Fork children are not checked (--child-silent-after-fork): a child holds the memory of parent
-# threads that do not exist in it, which is lost by design (README, "How it works: fork()").
+# threads that do not exist in it, which is lost by design (docs/internals.md, "fork()").
 # Silent, a child still exits with --error-exitcode for that memory: the fork cases that check
 # a child's exit status fail their assertion under valgrind, which test/memcheck.sh lists.
 # --max-threads: stress_lifecycle keeps 500 threads waiting at once, past valgrind's default

@@ -15,7 +15,7 @@
 namespace sockmode::detail {
 
 // Every thread waits with epoll, or with io_uring when SOCKMODE_WAIT_BACKEND=io_uring asks for
-// it (one descriptor per thread instead of three, fewer syscalls per wait, but more CPU per
+// it (one descriptor per thread instead of two, fewer syscalls per wait, but more CPU per
 // wait and a slower round trip on the reference machine: README, "Benchmarks"). The choice is
 // the process's, made at the first wait; a refused io_uring_setup (an old kernel, seccomp, a
 // container) falls back to epoll for good.

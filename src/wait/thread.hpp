@@ -74,7 +74,7 @@ struct waiter {
   bool writes;  // the direction whose deadline applies
 };
 
-// The wait backend a thread waits with (src/wait_backend.hpp): one per thread, not per
+// The wait backend a thread waits with (src/wait/backend.hpp): one per thread, not per
 // socket, so that a thread that never waits costs no descriptors. With io_uring it costs one
 // descriptor (the ring); with epoll two (epoll, eventfd).
 //

@@ -28,7 +28,8 @@ constexpr std::size_t not_read = static_cast<std::size_t>(-1);
 // first, because room often appears soon. The cap trades the delay in noticing room against
 // the cost of waiting: each retry is a connect() and a timer wake-up, about 100 us of CPU on
 // the reference machine, so a long wait costs about 0.6% of a CPU and room is noticed within
-// 20 ms (a 10 ms cap measured 1.1%, 50 ms 0.3%; README, "How it works").
+// 20 ms (a 10 ms cap measured 1.1%, 50 ms 0.3%; docs/internals.md, "Unix connect to a
+// full backlog").
 constexpr std::int64_t first_back_off_ns = 100'000;
 constexpr std::int64_t back_off_cap_ns = 20'000'000;
 
