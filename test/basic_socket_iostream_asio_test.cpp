@@ -3,7 +3,6 @@
 // basic_socket_iostream, Asio's interface: default construction, connect(host, service),
 // expiry, error(), close(). The second file of the module, which
 // basic_socket_iostream_test.cpp defines.
-#undef BOOST_TEST_MODULE  // defined for the whole target; only the first file may define it
 #include <sockmode/basic_socket_iostream.hpp>
 
 #include "basic_socket_iostream_helpers.hpp"

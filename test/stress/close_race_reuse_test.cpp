@@ -2,7 +2,6 @@
 // SPDX-License-Identifier: BSL-1.0
 // Descriptor numbers reused right after close(), and destroying against closing: the second
 // file of the close_race module, which close_race_test.cpp defines.
-#undef BOOST_TEST_MODULE  // defined for the whole target; only the first file may define it
 #include <sockmode/sockmode.hpp>
 
 #include "close_race_helpers.hpp"
