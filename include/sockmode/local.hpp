@@ -13,11 +13,11 @@
 
 namespace sockmode {
 
-extern template class basic_socket<boost::asio::local::stream_protocol>;
-extern template class basic_acceptor<boost::asio::local::stream_protocol>;
-extern template class basic_socket_streambuf<boost::asio::local::stream_protocol>;
-extern template class basic_socket_iostream<boost::asio::local::stream_protocol>;
-extern template class basic_socket<boost::asio::local::datagram_protocol>;
+extern template class SOCKMODE_API basic_socket<boost::asio::local::stream_protocol>;
+extern template class SOCKMODE_API basic_acceptor<boost::asio::local::stream_protocol>;
+extern template class SOCKMODE_API basic_socket_streambuf<boost::asio::local::stream_protocol>;
+extern template class SOCKMODE_API basic_socket_iostream<boost::asio::local::stream_protocol>;
+extern template class SOCKMODE_API basic_socket<boost::asio::local::datagram_protocol>;
 
 /// Unix domain sockets, under the same modes.
 namespace local {

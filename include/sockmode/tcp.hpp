@@ -12,10 +12,10 @@
 
 namespace sockmode {
 
-extern template class basic_socket<boost::asio::ip::tcp>;
-extern template class basic_acceptor<boost::asio::ip::tcp>;
-extern template class basic_socket_streambuf<boost::asio::ip::tcp>;
-extern template class basic_socket_iostream<boost::asio::ip::tcp>;
+extern template class SOCKMODE_API basic_socket<boost::asio::ip::tcp>;
+extern template class SOCKMODE_API basic_acceptor<boost::asio::ip::tcp>;
+extern template class SOCKMODE_API basic_socket_streambuf<boost::asio::ip::tcp>;
+extern template class SOCKMODE_API basic_socket_iostream<boost::asio::ip::tcp>;
 
 namespace tcp {
 using protocol = boost::asio::ip::tcp;

@@ -6,6 +6,9 @@
 #include <sockmode/detail/config.hpp>
 #include <sockmode/io_error.hpp>
 
+#include <cstddef>
+#include <string>
+
 namespace sockmode {
 
 /// Thrown when a call reaches its timeout or deadline; Python's `socket.timeout`
@@ -17,7 +20,16 @@ namespace sockmode {
 /// (`connection_timeout_error`) is still one `io_error`, one `system_error`, to catch.
 class SOCKMODE_API timeout_error : public virtual io_error {
  public:
-  using io_error::io_error;
+  // io_error's constructors, written out: inherited ones (`using io_error::io_error`) from a
+  // virtual base are called by clang with arguments that their definition for a base
+  // subobject does not take, which LLVM 14 cannot write as valid bitcode, so LTO of any code
+  // that makes a connection_timeout_error failed there.
+  timeout_error(boost::system::error_code ec, const char* what,
+                std::size_t bytes_transferred = 0)
+      : io_error(ec, what, bytes_transferred) {}
+  timeout_error(boost::system::error_code ec, const std::string& what,
+                std::size_t bytes_transferred, const std::string& detail)
+      : io_error(ec, what, bytes_transferred, detail) {}
 };
 
 }  // namespace sockmode

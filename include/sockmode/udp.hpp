@@ -9,7 +9,7 @@
 
 namespace sockmode {
 
-extern template class basic_socket<boost::asio::ip::udp>;
+extern template class SOCKMODE_API basic_socket<boost::asio::ip::udp>;
 
 namespace udp {
 using protocol = boost::asio::ip::udp;
