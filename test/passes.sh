@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Copyright (c) 2026 sockmode contributors
 # SPDX-License-Identifier: BSL-1.0
-# `make test`: the plain, ASan+UBSan and TSan passes and the API reference, in two lanes.
-#   builds: plain, then (at nice 19) ASan+UBSan, TSan and the reference, one after another;
-#   checks: each pass's ctest at normal priority, as soon as its build is done.
-# The tests mostly wait on loopback, so the next pass compiles in the CPU time they leave
-# idle; at nice 19 a build gets the CPU only when a test does not want it, so timing in the
-# tests is as on an idle machine. The first failure stops everything (the other lane is
+# `make test`: the plain, ASan+UBSan and TSan passes, the packaging tests and the API
+# reference, in two lanes.
+#   builds: plain, then (at nice 19) ASan+UBSan, TSan, the reference and the packaging tests
+#           (which build consumer projects), one after another;
+#   checks: each pass's tests at normal priority, as soon as its build is done.
+# The tests mostly wait on loopback, so the builds use the CPU time they leave idle; at nice 19
+# a build gets the CPU only when a test does not want it, so timing in the tests is as on an
+# idle machine. The first failure stops everything (the other lane is
 # killed) and its log is printed. Exit status: 0 when every pass and the reference passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,7 @@ say "plain pass built"
 # output goes to its log, its status to a .rc file.
 set -m
 (
-  for step in build-asan build-tsan docs; do
+  for step in build-asan build-tsan docs check-packages; do
     nice -n 19 make --no-print-directory "$step" >"$logs/$step.log" 2>&1
     rc=$?
     echo $rc >"$logs/$step.rc"
@@ -53,7 +55,7 @@ await() {
   say "$1 done"
 }
 
-make --no-print-directory check-plain || stop
+make --no-print-directory check-plain-tests || stop
 say "plain pass passed"
 await build-asan
 make --no-print-directory check-asan || stop
@@ -63,5 +65,7 @@ make --no-print-directory check-tsan || stop
 say "TSan pass passed"
 await docs
 cat "$logs/docs.log"
+await check-packages
+cat "$logs/check-packages.log"
 wait $lane
 say "all passes passed"
