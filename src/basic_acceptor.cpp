@@ -346,7 +346,7 @@ void basic_acceptor<Protocol>::close() {
 template <class Protocol>
 void basic_acceptor<Protocol>::close(error_code& ec) {
   ec = {};
-  state_->shut([&] {
+  state_->close_when_unused([&] {
     if (acceptor_.is_open()) acceptor_.close(ec);
   });
 }

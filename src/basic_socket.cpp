@@ -349,8 +349,8 @@ void basic_socket<Protocol>::open_socket(const Protocol& protocol, error_code& e
 
 template <class Protocol>
 void basic_socket<Protocol>::materialize(error_code& ec) const {
-  // Also inside shut()'s last step, for release(): closed_ is set by then, but the descriptor
-  // is still open until that step ends.
+  // Also inside close_when_unused()'s last step, for release(): closed_ is set by then, but the
+  // descriptor is still open until that step ends.
   ec = {};
   if (asio_owns_ || fd() < 0 || !protocol_ || !state_->descriptor_open()) return;
   socket_.assign(*protocol_, fd(), ec);
@@ -501,7 +501,7 @@ void basic_socket<Protocol>::close() {
 template <class Protocol>
 void basic_socket<Protocol>::close(error_code& ec) {
   ec = {};
-  state_->shut([&] {
+  state_->close_when_unused([&] {
     if (asio_owns_) {
       if (socket_.is_open()) socket_.close(ec);
     } else if (fd() >= 0 && ::close(fd()) != 0) {
@@ -513,7 +513,7 @@ void basic_socket<Protocol>::close(error_code& ec) {
 template <class Protocol>
 typename basic_socket<Protocol>::asio_socket_type basic_socket<Protocol>::release() {
   asio_socket_type released(socket_.get_executor());
-  state_->shut([&] {
+  state_->close_when_unused([&] {
     error_code ec;
     materialize(ec);
     if (ec && fd() >= 0) ::close(fd());  // could not hand it over: do not leak it
