@@ -72,7 +72,7 @@ void io_state::leave(thread_record* record) noexcept {
   record->in_use.store(nullptr, std::memory_order_release);
 }
 
-void io_state::use(attempt_fn attempt, error_code& ec) {
+void io_state::perform_without_waiting(attempt_fn attempt, error_code& ec) {
   thread_record* const record = enter(ec);
   if (record == nullptr) return;
   struct leave_on_exit {

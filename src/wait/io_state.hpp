@@ -99,7 +99,7 @@ class io_state {
   }
   // Runs `attempt` once inside a call (a concurrent close_when_unused() waits for it), without the
   // mode or the deadlines: for calls that never wait (bind, shutdown, getsockname).
-  void use(attempt_fn attempt, boost::system::error_code& ec);
+  void perform_without_waiting(attempt_fn attempt, boost::system::error_code& ec);
 
   // As perform, but under `timeout` instead of the mode: selector::select() waits on its epoll
   // descriptor this way.
