@@ -130,8 +130,9 @@ std::shared_ptr<lookup> start_or_join(const std::string& host, const std::string
                                                &unlock_in_flight);
   static_cast<void>(registered);
   std::lock_guard<std::mutex> guard(in_flight_mutex);
-  std::weak_ptr<lookup>& slot = in_flight[key_of(host, service)];
-  if (std::shared_ptr<lookup> running = slot.lock(); running && running->pid == ::getpid()) {
+  std::weak_ptr<lookup>& in_flight_entry = in_flight[key_of(host, service)];
+  if (std::shared_ptr<lookup> running = in_flight_entry.lock();
+      running && running->pid == ::getpid()) {
     return running;
   }
   std::shared_ptr<lookup> started;
@@ -145,7 +146,7 @@ std::shared_ptr<lookup> start_or_join(const std::string& host, const std::string
     in_flight.erase(key_of(host, service));
     return nullptr;
   }
-  slot = started;
+  in_flight_entry = started;
   return started;
 }
 
