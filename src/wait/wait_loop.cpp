@@ -134,9 +134,9 @@ std::size_t io_state::call(wait_type w, std::int64_t timeout_ns, attempt_fn atte
     return 0;
   }
   const std::uint64_t generation = cancel_generation_.load(std::memory_order_acquire);
-  // The call limit: the mode's one time limit for the whole call (never: none), which retries
-  // after a spurious wake-up, a signal or a partial transfer keep. Not the socket's deadline,
-  // which caps each wait (wait_once) and is checked before each try (deadline_passed).
+  // The call limit: one time limit for the whole call, from `timeout_ns` (never: none), which
+  // retries after a spurious wake-up, a signal or a partial transfer keep. Not the socket's
+  // deadline, which caps each wait (wait_once) and is checked before each try (deadline_passed).
   instant call_limit = limit_from_start && timeout_ns > 0 ? now() + timeout_ns : never;
   // A read the backend can hand to the kernel whole (io_uring) waits as one operation, and
   // after a read that drained the socket it goes there without a first try: a try bound to
