@@ -13,7 +13,7 @@ namespace bench {
 namespace {
 
 // One pair for all threads: each recv finds nothing and returns at once (non-blocking mode),
-// which is enough to give the thread its sockmode slot.
+// which is enough to give the thread its sockmode record.
 sockmode::local::stream_socket& shared_socket() {
   static auto pair = [] {
     auto p = sockmode::socketpair();

@@ -166,7 +166,7 @@ void basic_acceptor<Protocol>::listen(int backlog, error_code& ec) {
 template <class Protocol>
 void basic_acceptor<Protocol>::on_descriptor(
     detail::function_ref<void(error_code&)> f, error_code& ec) const {
-  state_->use(
+  state_->perform_without_waiting(
       [&](error_code& e) -> std::size_t {
         f(e);
         return 0;
@@ -346,7 +346,7 @@ void basic_acceptor<Protocol>::close() {
 template <class Protocol>
 void basic_acceptor<Protocol>::close(error_code& ec) {
   ec = {};
-  state_->shut([&] {
+  state_->close_when_unused([&] {
     if (acceptor_.is_open()) acceptor_.close(ec);
   });
 }
@@ -362,7 +362,7 @@ auto basic_acceptor<Protocol>::local_endpoint() const -> endpoint_type {
 template <class Protocol>
 auto basic_acceptor<Protocol>::local_endpoint(error_code& ec) const -> endpoint_type {
   endpoint_type endpoint;
-  state_->use(
+  state_->perform_without_waiting(
       [&](error_code& e) -> std::size_t {
         endpoint = acceptor_.local_endpoint(e);
         return 0;

@@ -26,11 +26,11 @@ using boost::system::error_code;
 
 namespace {
 
-// Runs `syscall` (-1 and errno when it fails) once under use(), the guard against a concurrent
-// close(): for the calls that never wait.
+// Runs `syscall` (-1 and errno when it fails) once under perform_without_waiting(), the guard
+// against a concurrent close(): for the calls that never wait.
 template <class Syscall>
-void use_syscall(detail::io_state& state, const Syscall& syscall, error_code& ec) {
-  state.use(
+void syscall_without_waiting(detail::io_state& state, const Syscall& syscall, error_code& ec) {
+  state.perform_without_waiting(
       [&](error_code& e) -> std::size_t {
         e = syscall() < 0 ? detail::last_error() : error_code();
         return 0;
@@ -149,7 +149,7 @@ Protocol basic_socket<Protocol>::option_protocol(error_code& ec) const {
 template <class Protocol>
 void basic_socket<Protocol>::set_raw_option(int level, int name, const void* data,
                                             std::size_t size, error_code& ec) {
-  state_->use(
+  state_->perform_without_waiting(
       [&](error_code& e) -> std::size_t {
         boost::asio::detail::socket_ops::state_type flags = 0;
         boost::asio::detail::socket_ops::setsockopt(fd(), flags, level, name, data, size, e);
@@ -162,7 +162,7 @@ void basic_socket<Protocol>::set_raw_option(int level, int name, const void* dat
 template <class Protocol>
 void basic_socket<Protocol>::get_raw_option(int level, int name, void* data, std::size_t* size,
                                             error_code& ec) const {
-  state_->use(
+  state_->perform_without_waiting(
       [&](error_code& e) -> std::size_t {
         boost::asio::detail::socket_ops::getsockopt(fd(), 0, level, name, data, size, e);
         return 0;
@@ -178,7 +178,7 @@ void basic_socket<Protocol>::raw_io_control(int command, void* data, error_code&
     return;
   }
   const auto request = static_cast<unsigned long>(static_cast<unsigned>(command));
-  use_syscall(*state_, [&] { return ::ioctl(fd(), request, data); }, ec);
+  syscall_without_waiting(*state_, [&] { return ::ioctl(fd(), request, data); }, ec);
   if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
 }
 
@@ -193,7 +193,7 @@ std::size_t basic_socket<Protocol>::available() const {
 template <class Protocol>
 std::size_t basic_socket<Protocol>::available(error_code& ec) const {
   int n = 0;
-  use_syscall(*state_, [&] { return ::ioctl(fd(), FIONREAD, &n); }, ec);
+  syscall_without_waiting(*state_, [&] { return ::ioctl(fd(), FIONREAD, &n); }, ec);
   if (ec == boost::asio::error::not_connected) ec = boost::asio::error::bad_descriptor;
   return ec ? 0 : static_cast<std::size_t>(n);
 }
@@ -286,8 +286,9 @@ basic_socket<Protocol> basic_socket<Protocol>::dup(error_code& ec) const {
   basic_socket copy;
   int copy_fd = -1;
   endpoint_type local;
-  // Never waits, and no deadline applies; use() is the guard against a concurrent close().
-  state_->use(
+  // Never waits, and no deadline applies; perform_without_waiting() is the guard against a
+  // concurrent close().
+  state_->perform_without_waiting(
       [&](error_code& e) -> std::size_t {
         // The protocol from the descriptor itself: a socket adopted from Asio or opened
         // through asio_socket() has no protocol_.
@@ -349,8 +350,8 @@ void basic_socket<Protocol>::open_socket(const Protocol& protocol, error_code& e
 
 template <class Protocol>
 void basic_socket<Protocol>::materialize(error_code& ec) const {
-  // Also inside shut()'s last step, for release(): closed_ is set by then, but the descriptor
-  // is still open until that step ends.
+  // Also inside close_when_unused()'s last step, for release(): closed_ is set by then, but the
+  // descriptor is still open until that step ends.
   ec = {};
   if (asio_owns_ || fd() < 0 || !protocol_ || !state_->descriptor_open()) return;
   socket_.assign(*protocol_, fd(), ec);
@@ -395,7 +396,7 @@ void basic_socket<Protocol>::bind(const endpoint_type& endpoint, error_code& ec)
   open_for(endpoint, ec);
   if (ec) return;
   const auto size = static_cast<socklen_t>(endpoint.size());
-  use_syscall(*state_, [&] { return ::bind(fd(), endpoint.data(), size); }, ec);
+  syscall_without_waiting(*state_, [&] { return ::bind(fd(), endpoint.data(), size); }, ec);
 }
 
 template <class Protocol>
@@ -488,7 +489,7 @@ void basic_socket<Protocol>::shutdown(shutdown_type what) {
 
 template <class Protocol>
 void basic_socket<Protocol>::shutdown(shutdown_type what, error_code& ec) {
-  use_syscall(*state_, [&] { return ::shutdown(fd(), static_cast<int>(what)); }, ec);
+  syscall_without_waiting(*state_, [&] { return ::shutdown(fd(), static_cast<int>(what)); }, ec);
 }
 
 template <class Protocol>
@@ -501,7 +502,7 @@ void basic_socket<Protocol>::close() {
 template <class Protocol>
 void basic_socket<Protocol>::close(error_code& ec) {
   ec = {};
-  state_->shut([&] {
+  state_->close_when_unused([&] {
     if (asio_owns_) {
       if (socket_.is_open()) socket_.close(ec);
     } else if (fd() >= 0 && ::close(fd()) != 0) {
@@ -513,7 +514,7 @@ void basic_socket<Protocol>::close(error_code& ec) {
 template <class Protocol>
 typename basic_socket<Protocol>::asio_socket_type basic_socket<Protocol>::release() {
   asio_socket_type released(socket_.get_executor());
-  state_->shut([&] {
+  state_->close_when_unused([&] {
     error_code ec;
     materialize(ec);
     if (ec && fd() >= 0) ::close(fd());  // could not hand it over: do not leak it
@@ -539,7 +540,7 @@ typename basic_socket<Protocol>::endpoint_type basic_socket<Protocol>::query_end
     int (*query)(int, sockaddr*, socklen_t*), error_code& ec) const {
   endpoint_type endpoint;
   socklen_t size = static_cast<socklen_t>(endpoint.capacity());
-  use_syscall(*state_, [&] { return query(fd(), endpoint.data(), &size); }, ec);
+  syscall_without_waiting(*state_, [&] { return query(fd(), endpoint.data(), &size); }, ec);
   if (!ec) detail::resize_endpoint(endpoint, size);
   return endpoint;
 }

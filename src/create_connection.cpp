@@ -1,6 +1,6 @@
 // Copyright (c) 2026 sockmode contributors
 // SPDX-License-Identifier: BSL-1.0
-// create_connection: resolution and connection attempts under one deadline. Every wait goes
+// create_connection: resolution and connection attempts within one call budget. Every wait goes
 // through io_state: the attempts are ordinary connect() calls, and the race between them is
 // coordinated with an event (src/event.hpp) waited for the same way.
 #include <sockmode/create_connection.hpp>
@@ -8,10 +8,10 @@
 #include <sockmode/detail/io_object.hpp>
 #include <sockmode/error.hpp>
 
-#include "deadline.hpp"
+#include "call_budget.hpp"
 #include "event.hpp"
 #include "format_duration.hpp"
-#include "resolve_until.hpp"
+#include "resolve_within.hpp"
 
 #include <boost/asio/error.hpp>
 
@@ -40,17 +40,17 @@ void attempt(tcp::socket& socket, const tcp::endpoint& endpoint,
 }
 
 // Python's loop: each address in turn, until one connects. In timeout mode each attempt gets
-// what is left of the one deadline, so a timed-out attempt means there is no time for the rest.
+// what is left of the one budget, so a timed-out attempt means there is no time for the rest.
 tcp::socket connect_in_turn(const std::vector<tcp::endpoint>& endpoints,
-                            const connection_options& options, const detail::deadline& until,
+                            const connection_options& options, const detail::call_budget& budget,
                             attempts_type& attempts, error_code& ec) {
   for (const tcp::endpoint& endpoint : endpoints) {
-    if (until.expired()) {
+    if (budget.expired()) {
       ec = error::timeout;
       break;
     }
     tcp::socket socket;
-    socket.settimeout(until.remaining());
+    socket.settimeout(budget.remaining());
     attempt(socket, endpoint, options, ec);
     attempts.push_back({endpoint, ec});
     if (!ec) return socket;
@@ -74,13 +74,13 @@ std::vector<tcp::endpoint> interleave(const std::vector<tcp::endpoint>& endpoint
 }
 
 // Happy Eyeballs: attempts overlap, each a blocking or timed connect() on a thread of its own,
-// started `attempt_delay` apart or as soon as one fails. The caller's thread waits for the
-// first to finish, or the next start, or the deadline; then closes every other attempt (which
-// wakes its connect at once) and joins every thread before it returns.
+// started `attempt_delay` apart or as soon as one fails. The caller's thread waits for the first to
+// finish, or the next start, or the end of the budget; then closes every other attempt (which wakes
+// its connect at once) and joins every thread before it returns.
 tcp::socket connect_racing(const std::vector<tcp::endpoint>& order,
-                           const connection_options& options, const detail::deadline& until,
+                           const connection_options& options, const detail::call_budget& budget,
                            attempts_type& attempts, error_code& ec) {
-  using clock = detail::deadline::clock;
+  using clock = detail::call_budget::clock;
   detail::event wake(ec);
   if (ec) return tcp::socket();
 
@@ -104,7 +104,7 @@ tcp::socket connect_racing(const std::vector<tcp::endpoint>& order,
     runner& r = runners.emplace_back();
     r.endpoint = order[next++];
     next_start = clock::now() + attempt_delay;
-    r.socket.settimeout(until.remaining());
+    r.socket.settimeout(budget.remaining());
     try {
       r.thread = std::thread([&r, &mutex, &wake, &options] {
         error_code e;
@@ -156,7 +156,7 @@ tcp::socket connect_racing(const std::vector<tcp::endpoint>& order,
       }
     }
     if (winner != nullptr) break;
-    if (until.expired()) {
+    if (budget.expired()) {
       timed_out = true;
       break;
     }
@@ -167,7 +167,7 @@ tcp::socket connect_racing(const std::vector<tcp::endpoint>& order,
       start();
       continue;
     }
-    timeout_type wait_for = until.remaining();
+    timeout_type wait_for = budget.remaining();
     if (more) {
       const auto to_next = std::max(std::chrono::nanoseconds(1),
                                     std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -188,7 +188,7 @@ tcp::socket connect_racing(const std::vector<tcp::endpoint>& order,
   }
   close_losers_and_join();
   for (runner& r : runners) {
-    // An attempt cut short reports why: the deadline, or another attempt that won.
+    // An attempt cut short reports why: the budget was spent, or another attempt won.
     error_code result = r.result;
     if (!r.ended_itself) {
       result = timed_out ? error_code(error::timeout)
@@ -212,7 +212,7 @@ bool both_families(const std::vector<tcp::endpoint>& endpoints) {
 }
 
 tcp::socket connect_any(const std::vector<tcp::endpoint>& endpoints,
-                        const connection_options& options, const detail::deadline& until,
+                        const connection_options& options, const detail::call_budget& budget,
                         attempts_type& attempts, error_code& ec) {
   ec = {};
   if (endpoints.empty()) {
@@ -222,20 +222,20 @@ tcp::socket connect_any(const std::vector<tcp::endpoint>& endpoints,
   // Overlapping attempts need time to overlap in: non-blocking mode tries each in turn, and
   // each fails with would_block at once, as in Python.
   tcp::socket socket =
-      options.happy_eyeballs && !until.non_blocking() && both_families(endpoints)
-          ? connect_racing(interleave(endpoints), options, until, attempts, ec)
-          : connect_in_turn(endpoints, options, until, attempts, ec);
+      options.happy_eyeballs && !budget.non_blocking() && both_families(endpoints)
+          ? connect_racing(interleave(endpoints), options, budget, attempts, ec)
+          : connect_in_turn(endpoints, options, budget, attempts, ec);
   if (!ec) socket.settimeout(options.timeout);
   return socket;
 }
 
-detail::deadline checked_deadline(const connection_options& options) {
+detail::call_budget checked_budget(const connection_options& options) {
   timeout_type t = options.timeout;
   if (t) t = detail::checked(*t);
   if (options.attempt_delay.count() < 0) {
     detail::throw_invalid_timeout("attempt_delay must not be negative");
   }
-  return detail::deadline(t);
+  return detail::call_budget(t);
 }
 
 // What follows the last error in the message: how long the call had, and every attempt.
@@ -284,12 +284,12 @@ tcp::socket create_connection(std::string_view host, std::string_view service,
   attempts_type local;
   attempts_type& tried = attempts != nullptr ? *attempts : local;
   tried.clear();
-  const detail::deadline until = checked_deadline(options);
-  const auto results = detail::resolve_until(host, service, until, ec);
+  const detail::call_budget budget = checked_budget(options);
+  const auto results = detail::resolve_within(host, service, budget, ec);
   if (ec) return tcp::socket();
   std::vector<tcp::endpoint> endpoints;
   for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-  return connect_any(endpoints, options, until, tried, ec);
+  return connect_any(endpoints, options, budget, tried, ec);
 }
 
 tcp::socket create_connection(std::string_view host, std::string_view service,
@@ -324,7 +324,7 @@ tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,
   attempts_type local;
   attempts_type& tried = attempts != nullptr ? *attempts : local;
   tried.clear();
-  return connect_any(endpoints, options, checked_deadline(options), tried, ec);
+  return connect_any(endpoints, options, checked_budget(options), tried, ec);
 }
 
 tcp::socket create_connection(const std::vector<tcp::endpoint>& endpoints,

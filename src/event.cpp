@@ -33,12 +33,12 @@ void event::reset() noexcept {
 }
 
 void event::wait(timeout_type timeout, boost::system::error_code& ec) const {
-  // A state of its own per wait: several threads may wait for one event, and shut() takes
-  // the descriptor out of this thread's registration cache before the event can close it.
+  // A state of its own per wait: several threads may wait for one event, and close_when_unused()
+  // takes the descriptor out of this thread's registration cache before the event can close it.
   io_state state(std::nullopt);
   state.set_descriptor(fd_);
   state.wait(io_state::wait_type::wait_read, timeout, ec);
-  state.shut([] {});
+  state.close_when_unused([] {});
 }
 
 }  // namespace sockmode::detail

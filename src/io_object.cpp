@@ -17,7 +17,7 @@ namespace {
 io_state& closed_state() {
   static io_state* const state = [] {
     auto* s = new io_state(std::nullopt);
-    s->shut([] {});
+    s->close_when_unused([] {});
     return s;
   }();
   return *state;

@@ -1,15 +1,16 @@
 // Copyright (c) 2026 sockmode contributors
 // SPDX-License-Identifier: BSL-1.0
-// Name resolution under a deadline. glibc's getaddrinfo runs on a thread of its own, which
-// the caller waits for through the wait path (an eventfd); at the deadline the caller leaves,
-// and the lookup finishes on its own and frees what it holds. See README, "Name resolution".
+// Name resolution within a call budget. glibc's getaddrinfo runs on a thread of its own, which
+// the caller waits for through the wait path (an eventfd); once the budget is spent the caller
+// leaves, and the lookup finishes on its own and frees what it holds. See README, "Name
+// resolution".
 #include <sockmode/resolve.hpp>
 #include <sockmode/detail/io_object.hpp>
 #include <sockmode/error.hpp>
 
-#include "deadline.hpp"
+#include "call_budget.hpp"
 #include "event.hpp"
-#include "resolve_until.hpp"
+#include "resolve_within.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -129,8 +130,9 @@ std::shared_ptr<lookup> start_or_join(const std::string& host, const std::string
                                                &unlock_in_flight);
   static_cast<void>(registered);
   std::lock_guard<std::mutex> guard(in_flight_mutex);
-  std::weak_ptr<lookup>& slot = in_flight[key_of(host, service)];
-  if (std::shared_ptr<lookup> running = slot.lock(); running && running->pid == ::getpid()) {
+  std::weak_ptr<lookup>& in_flight_entry = in_flight[key_of(host, service)];
+  if (std::shared_ptr<lookup> running = in_flight_entry.lock();
+      running && running->pid == ::getpid()) {
     return running;
   }
   std::shared_ptr<lookup> started;
@@ -144,7 +146,7 @@ std::shared_ptr<lookup> start_or_join(const std::string& host, const std::string
     in_flight.erase(key_of(host, service));
     return nullptr;
   }
-  slot = started;
+  in_flight_entry = started;
   return started;
 }
 
@@ -174,8 +176,8 @@ bool resolve_numeric(const std::string& host, const std::string& service, result
 
 }  // namespace
 
-results_type resolve_until(std::string_view host_view, std::string_view service_view,
-                           const deadline& until, error_code& ec) {
+results_type resolve_within(std::string_view host_view, std::string_view service_view,
+                            const call_budget& budget, error_code& ec) {
   ec = {};
   // getaddrinfo and the address parser read C strings: "127.0.0.1\0.evil" would resolve as
   // the part before the NUL. CPython refuses such a string too.
@@ -188,18 +190,18 @@ results_type resolve_until(std::string_view host_view, std::string_view service_
   const std::string service(service_view);
   results_type results;
   if (resolve_numeric(host, service, results)) return results;
-  if (until.non_blocking()) {
+  if (budget.non_blocking()) {
     ec = boost::asio::error::would_block;  // a name needs a lookup, and a lookup takes time
     return results;
   }
-  if (until.expired()) {
+  if (budget.expired()) {
     ec = sockmode::error::timeout;
     return results;
   }
   const std::shared_ptr<lookup> request = start_or_join(host, service, ec);
   if (ec) return results;
   if (!request->finished.load(std::memory_order_acquire)) {
-    request->done.wait(until.remaining(), ec);
+    request->done.wait(budget.remaining(), ec);
     if (ec) return results;  // the lookup goes on without us; `request` is only a reference
   }
   if (!request->finished.load(std::memory_order_acquire)) {
@@ -231,7 +233,7 @@ boost::asio::ip::tcp::resolver::results_type resolve(std::string_view host,
                                                      timeout_type timeout,
                                                      boost::system::error_code& ec) {
   if (timeout) timeout = detail::checked(*timeout);
-  return detail::resolve_until(host, service, detail::deadline(timeout), ec);
+  return detail::resolve_within(host, service, detail::call_budget(timeout), ec);
 }
 
 }  // namespace sockmode

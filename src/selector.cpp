@@ -37,8 +37,9 @@ using boost::system::error_code;
 
 namespace {
 
-// Guards every io_state::selected_in_, and is taken before any selector's own mutex: add and
-// remove change both sides of a link, shut() removes a closing descriptor from every selector.
+// Guards every io_state::selected_in_, and is taken before any selector's own mutex: add and remove
+// change both sides of a link, close_when_unused() removes a closing descriptor from every
+// selector.
 std::mutex selector_registry;
 
 
@@ -84,8 +85,8 @@ struct selector_core {
         links.erase(std::remove(links.begin(), links.end(), this), links.end());
       }
     }
-    // Through shut(), so that every thread's context forgets the epoll descriptor first.
-    wait_state.shut([this] { ::close(epoll_fd); });
+    // Through close_when_unused(): every thread's context forgets the epoll descriptor first.
+    wait_state.close_when_unused([this] { ::close(epoll_fd); });
     ::close(wake_fd);
   }
 
@@ -111,8 +112,8 @@ struct selector_core {
       ec = boost::asio::error::invalid_argument;
       return;
     }
-    // shut() sets closed_ before it takes the registry mutex to drop the descriptor from
-    // selectors, and closes it only after that: checked under the registry mutex, the
+    // close_when_unused() sets closed_ before it takes the registry mutex to drop the descriptor
+    // from selectors, and closes it only after that: checked under the registry mutex, the
     // descriptor is open until this registration is dropped again.
     std::lock_guard<std::mutex> registry(selector_registry);
     const int fd = owner.descriptor();

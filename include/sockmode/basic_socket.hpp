@@ -332,17 +332,17 @@ class SOCKMODE_API basic_socket : public detail::io_object, public boost::asio::
                         if (e || sent >= total) return sent;
                         drop_front(rest, n);
                         // Took all it was offered (more buffers than one call takes): go on
-                        // at once. Took less: as CPython, a mode that waits checks the deadline
-                        // and waits for room before the next send; non-blocking mode asks the
-                        // kernel again at once, which alone knows whether it would block or has
-                        // an error.
+                        // at once. Took less: as CPython, a mode that waits checks its time
+                        // limit and the socket's deadline and waits for room before the next
+                        // send; non-blocking mode asks the kernel again at once, which alone
+                        // knows whether it would block or has an error.
                         if (n < iov.bytes && getblocking()) {
                           e = boost::asio::error::would_block;
                           return sent;
                         }
                       }
                     },
-                    ec, /*deadline_from_start=*/true);
+                    ec, /*limit_from_start=*/true);
     return sent;
   }
 

@@ -67,8 +67,8 @@ class asio_wait_backend final : public wait_backend {
   }
 
   wait_outcome wait(std::uint64_t id, std::size_t entry, direction d,
-                    instant deadline) override {
-    begin(id, deadline);
+                    instant until) override {
+    begin(id, until);
     if (entry != no_entry) {
       using w = boost::asio::posix::descriptor_base::wait_type;
       const w type = d == write_ready ? w::wait_write : d == error_ready ? w::wait_error : w::wait_read;
@@ -92,11 +92,11 @@ class asio_wait_backend final : public wait_backend {
   }
 
   wait_outcome read(std::uint64_t id, std::size_t entry, const iovec* buffers, std::size_t count,
-                    instant deadline) override {
+                    instant until) override {
     std::array<boost::asio::mutable_buffer, 64> b;
     if (count > b.size()) count = b.size();
     for (std::size_t i = 0; i < count; ++i) b[i] = {buffers[i].iov_base, buffers[i].iov_len};
-    begin(id, deadline);
+    begin(id, until);
     entries_[entry].async_read_some(
         buffer_range{b.data(), b.data() + count},
         [this, id](const boost::system::error_code& e, std::size_t n) {
@@ -123,7 +123,7 @@ class asio_wait_backend final : public wait_backend {
         if (how == wake::deadline_moved) deadline_moved_ = true;
       });
     } catch (...) {
-      // Only allocation can fail here; the waiter still ends at its deadline or readiness.
+      // Only allocation can fail here; the waiter still ends at `until` or readiness.
     }
   }
 
@@ -138,19 +138,19 @@ class asio_wait_backend final : public wait_backend {
     return {((void)I, boost::asio::posix::stream_descriptor(io_))...};
   }
 
-  void begin(std::uint64_t id, instant deadline) {
+  void begin(std::uint64_t id, instant until) {
     // A new id for every wait: a handler of an earlier wait (a late signal) is ignored.
     id_ = id;
     ready_ = timed_out_ = aborted_ = deadline_moved_ = op_done_ = false;
     outcome_error_ = 0;
     bytes_ = 0;
-    deadline_ = deadline;
-    if (deadline < timer_expiry_) arm_timer(deadline);  // never: no timer
+    until_ = until;
+    if (until < timer_expiry_) arm_timer(until);  // never: no timer
   }
 
   wait_outcome finish(std::size_t entry) {
     // run_one returns after each handler, stale ones included; signals are absorbed inside
-    // it, and the deadline is absolute, so neither restarts it.
+    // it, and `until_` is absolute, so neither restarts it.
     if (io_.stopped()) io_.restart();
     while (!ready_ && !timed_out_ && !aborted_ && !deadline_moved_) io_.run_one();
     if (entry != no_entry && !op_done_) {
@@ -160,27 +160,27 @@ class asio_wait_backend final : public wait_backend {
       entries_[entry].cancel();
       while (!op_done_) io_.run_one();
     }
-    deadline_ = never;
+    until_ = never;
     id_ = 0;
-    // Ready wins over a deadline or a signal that came at the same moment.
+    // Ready wins over the time running out or a signal that came at the same moment.
     if (ready_) return {wake::ready, outcome_error_, bytes_};
     if (aborted_) return {wake::aborted, 0, 0};
     if (deadline_moved_) return {wake::deadline_moved, 0, 0};
     return {wake::timed_out, 0, 0};
   }
 
-  // The timer is left armed when a wait ends early: the next wait, typically with a later
-  // deadline, then costs no timer syscall at all. When it fires before the current deadline
-  // it re-arms for it; with no wait in progress it just stops.
+  // The timer is left armed when a wait ends early: the next wait, typically one that ends
+  // later, then costs no timer syscall at all. When it fires before the current wait's
+  // `until_` it re-arms for it; with no wait in progress it just stops.
   void arm_timer(instant expiry) {
     timer_expiry_ = expiry;
     timer_.expires_at(to_time_point(expiry));
     timer_.async_wait([this, expiry](const boost::system::error_code& e) {
-      if (e || timer_expiry_ != expiry) return;  // replaced by an earlier deadline
+      if (e || timer_expiry_ != expiry) return;  // replaced by an earlier expiry
       timer_expiry_ = never;
-      if (deadline_ == never) return;  // no wait in progress, or one without a deadline
-      if (deadline_ <= expiry) timed_out_ = true;
-      else arm_timer(deadline_);
+      if (until_ == never) return;  // no wait in progress, or one without an end
+      if (until_ <= expiry) timed_out_ = true;
+      else arm_timer(until_);
     });
   }
 
@@ -189,7 +189,7 @@ class asio_wait_backend final : public wait_backend {
   boost::asio::steady_timer timer_{io_};
   std::array<boost::asio::posix::stream_descriptor, cache_size> entries_;
   instant timer_expiry_ = never;  // never: not armed
-  instant deadline_ = never;      // of the wait in progress
+  instant until_ = never;         // when the wait in progress ends
   std::uint64_t id_ = 0;           // of the wait in progress; 0: none
   bool ready_ = false;
   bool timed_out_ = false;

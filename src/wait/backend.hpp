@@ -54,11 +54,12 @@ class wait_backend {
   virtual int assign(std::size_t entry, int fd) noexcept = 0;
   virtual void release(std::size_t entry) noexcept = 0;
 
-  // Waits until `entry`'s descriptor is ready for `d` (no_entry: nothing but the deadline),
-  // `deadline` passes (never: none) or signal() ends wait `id`. Only the owning thread calls
-  // it.
+  // Waits until `entry`'s descriptor is ready for `d` (no_entry: nothing but the time),
+  // `until` passes (never: none) or signal() ends wait `id`. `until` is when this one wait
+  // ends: the call's limit or a sleep's end, capped by the socket's deadline (see
+  // io_state::wait_once). Only the owning thread calls it.
   virtual wait_outcome wait(std::uint64_t id, std::size_t entry, direction d,
-                            instant deadline) = 0;
+                            instant until) = 0;
   // Whether read() hands the read itself to the kernel, so that a read that has to wait
   // costs the wait alone.
   virtual bool submits_reads() const noexcept = 0;
@@ -66,7 +67,7 @@ class wait_backend {
   // without reading anything (timed_out, aborted, deadline_moved). A read that completes
   // while it is being cancelled still counts: nothing read is ever dropped.
   virtual wait_outcome read(std::uint64_t id, std::size_t entry, const iovec* buffers,
-                            std::size_t count, instant deadline) = 0;
+                            std::size_t count, instant until) = 0;
   // From any thread: ends wait `id` with `how`, if it is still the owner's current wait.
   virtual void signal(std::uint64_t id, wake how) noexcept = 0;
   // In a fork child, from the forking thread: lets go of the parent's epoll or io_uring

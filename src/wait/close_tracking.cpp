@@ -1,7 +1,8 @@
 // Copyright (c) 2026 sockmode contributors
 // SPDX-License-Identifier: BSL-1.0
 // Closing a socket only when no call is inside it: which threads are inside a call on a
-// socket, and io_state::shut, which waits until none is before the descriptor is closed.
+// socket, and io_state::close_when_unused, which waits until none is before the descriptor is
+// closed.
 #include "io_state.hpp"
 #include "thread.hpp"
 
@@ -37,9 +38,9 @@ void io_state::set_descriptor(int fd) noexcept { fd_.store(fd, std::memory_order
 thread_record* io_state::enter(error_code& ec) noexcept {
   if (!closed_.load(std::memory_order_relaxed)) {
     thread_record* record = &this_thread_record();
-    // Either shut() sees our record, or we see closed_. The socket's owner (the first thread to
-    // use it) publishes with a plain store, and shut() from any other thread pays for it with
-    // membarrier(); every other thread uses a full fence here.
+    // Either close_when_unused() sees our record, or we see closed_. The socket's owner (the first
+    // thread to use it) publishes with a plain store, and close_when_unused() from any other thread
+    // pays for it with membarrier(); every other thread uses a full fence here.
     const thread_record* owner = owner_.load(std::memory_order_relaxed);
     if (owner == record && membarrier_registered) {
       record->counted = false;
@@ -71,7 +72,7 @@ void io_state::leave(thread_record* record) noexcept {
   record->in_use.store(nullptr, std::memory_order_release);
 }
 
-void io_state::use(attempt_fn attempt, error_code& ec) {
+void io_state::perform_without_waiting(attempt_fn attempt, error_code& ec) {
   thread_record* const record = enter(ec);
   if (record == nullptr) return;
   struct leave_on_exit {
@@ -113,7 +114,7 @@ bool io_state::in_use_by_any_thread() const noexcept {
   return others_in_use_.load() != 0;
 }
 
-void io_state::shut(function_ref<void()> close_descriptor) noexcept {
+void io_state::close_when_unused(function_ref<void()> close_descriptor) noexcept {
   closed_.store(true);
   const thread_record* owner = owner_.load();
   if (owner != nullptr && owner != &this_thread_record() && membarrier_registered) {

@@ -44,10 +44,11 @@ class io_state {
   void set_timeout(timeout_type t) noexcept;
   timeout_type timeout() const noexcept;
 
-  // Absolute deadlines (Go's SetReadDeadline / SetWriteDeadline), in steady_clock nanoseconds
-  // since its epoch (the engine's one time type, `instant`; no_deadline is its `never`),
-  // for the calls that wait for `w`: wait_write is the write direction, the other wait types
-  // the read direction. Setting one reaches the calls waiting in that direction right now.
+  // The socket's absolute deadlines (Go's SetReadDeadline / SetWriteDeadline), the only times
+  // the engine calls deadlines, in steady_clock nanoseconds since its epoch (the engine's one
+  // time type, `instant`; no_deadline is its `never`), for the calls that wait for `w`:
+  // wait_write is the write direction, the other wait types the read direction. Setting one
+  // reaches the calls waiting in that direction right now.
   static constexpr std::int64_t no_deadline = never;
   void set_deadline(wait_type w, std::int64_t deadline_ns) noexcept;
   std::int64_t deadline(wait_type w) const noexcept {
@@ -58,22 +59,22 @@ class io_state {
   // public headers reads it, and closed(), through descriptor_of() and is_closed().)
   void set_descriptor(int fd) noexcept;
   int descriptor() const noexcept { return fd_.load(std::memory_order_acquire); }
-  // Until shut() has run its close_descriptor step. Read with lock() held.
+  // Until close_when_unused() has run its close_descriptor step. Read with lock() held.
   bool descriptor_open() const noexcept { return !descriptor_closed_; }
 
-  // Runs `f` under the lock that shut() closes the descriptor under.
+  // Runs `f` under the lock that close_when_unused() closes the descriptor under.
   void serialize(function_ref<void()> f);
   bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
   // The one place the modes live. Calls `attempt` (one non-blocking syscall); if it would
-  // block, waits as the mode says and tries again, under one deadline for the whole call.
-  // The deadline is fixed at the first would-block, which for a single syscall is the start
-  // of the call without reading the clock on the fast path; an attempt that may transfer a
-  // lot and then still wait (sendall) asks for `deadline_from_start`. The socket's deadline
-  // for the direction caps it; once that has passed the call fails with error::timeout before
-  // it tries, so the fast path pays one relaxed load for it.
+  // block, waits as the mode says and tries again, under one call limit for the whole call.
+  // The call limit (the mode's timeout) is counted from the first would-block, which for a
+  // single syscall is the start of the call without reading the clock on the fast path; an
+  // attempt that may transfer a lot and then still wait (sendall) asks for `limit_from_start`.
+  // The socket's deadline for the direction caps every wait; once that has passed the call
+  // fails with error::timeout before it tries, so the fast path pays one relaxed load for it.
   std::size_t perform(wait_type w, attempt_fn attempt, boost::system::error_code& ec,
-                      bool deadline_from_start = false);
+                      bool limit_from_start = false);
 
   // As perform, for a stream read into `buffers` (no address, no flags) by `attempt`. Where
   // the thread's wait backend can hand the read itself to the kernel (io_uring), a read that
@@ -97,9 +98,9 @@ class io_state {
   static boost::system::error_code no_readiness_event() noexcept {
     return {EAGAIN, boost::system::generic_category()};
   }
-  // Runs `attempt` once inside a call (a concurrent shut() waits for it), without the mode or
-  // the deadlines: for calls that never wait (bind, shutdown, getsockname).
-  void use(attempt_fn attempt, boost::system::error_code& ec);
+  // Runs `attempt` once inside a call (a concurrent close_when_unused() waits for it), without
+  // the mode or the deadlines: for calls that never wait (bind, shutdown, getsockname).
+  void perform_without_waiting(attempt_fn attempt, boost::system::error_code& ec);
 
   // As perform, but under `timeout` instead of the mode: selector::select() waits on its epoll
   // descriptor this way.
@@ -112,34 +113,34 @@ class io_state {
   // Fails the calls waiting right now with operation_aborted.
   void cancel() noexcept;
 
-  // Runs `open_descriptor` (which opens and calls set_descriptor) unless the state is
-  // closed, serialised with shut(): a lazy open racing with close() never leaks or reopens.
+  // Runs `open_descriptor` (which opens and calls set_descriptor) unless the state is closed,
+  // serialised with close_when_unused(): a lazy open racing with close() never leaks or reopens.
   void open(function_ref<void(boost::system::error_code&)> open_descriptor,
             boost::system::error_code& ec);
 
-  // Stops new calls (they fail with bad_descriptor), aborts waiting ones, waits until no
-  // thread uses the descriptor any more, and only then runs `close_descriptor`, once however
-  // many threads call shut(): a reused descriptor number is never touched by a late call,
-  // and two concurrent close() calls never close it twice.
-  void shut(function_ref<void()> close_descriptor) noexcept;
+  // Stops new calls (they fail with bad_descriptor), aborts waiting ones, waits until no thread
+  // uses the descriptor any more, and only then runs `close_descriptor`, once however many threads
+  // call close_when_unused(): a reused descriptor number is never touched by a late call, and two
+  // concurrent close() calls never close it twice.
+  void close_when_unused(function_ref<void()> close_descriptor) noexcept;
 
  private:
   std::size_t call(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
-                   boost::system::error_code& ec, bool deadline_from_start,
+                   boost::system::error_code& ec, bool limit_from_start,
                    bool back_off = false, const iovecs* read = nullptr);
   thread_record* enter(boost::system::error_code& ec) noexcept;
   static void leave(thread_record* record) noexcept;
-  // Until `fd` is ready for `w`, `deadline` (no_deadline: none) passes (error::timeout), or cancel()
-  // or close() aborts the wait. With fd < 0 there is no descriptor: a sleep until the deadline
-  // that cancel() and close() still end.
+  // Until `fd` is ready for `w`, `limit` (the call limit, or a sleep's end; never: none) or the
+  // socket's deadline for `w` passes (error::timeout), or cancel() or close() aborts the wait.
+  // With fd < 0 there is no descriptor: a sleep until then that cancel() and close() still end.
   // With `read`, the backend reads into it instead, and a read that completes stores its
   // byte count in *bytes_read (0: end of stream); otherwise *bytes_read is left alone.
-  boost::system::error_code wait_once(int fd, wait_type w, std::int64_t deadline,
+  boost::system::error_code wait_once(int fd, wait_type w, instant limit,
                                       std::uint64_t cancel_generation,
                                       const iovecs* read = nullptr,
                                       std::size_t* bytes_read = nullptr);
   void abort_waiters();  // with lock() held
-  // Whether any thread is inside a call on this socket (shut() waits until none is).
+  // Whether any thread is inside a call on this socket (close_when_unused() waits until none is).
   bool in_use_by_any_thread() const noexcept;
   // A mutex from a fixed set shared by all sockets, so that fork() can hold them all and the
   // child never inherits one locked by a thread that did not survive.
@@ -147,7 +148,8 @@ class io_state {
   const std::atomic<std::int64_t>& deadline_for(wait_type w) const noexcept {
     return w == wait_type::wait_write ? write_deadline_ns_ : read_deadline_ns_;
   }
-  std::int64_t earliest_deadline(wait_type w, std::int64_t call_deadline) const noexcept;
+  // `limit`, or the socket's deadline for `w` if that is earlier: when a wait ends.
+  instant capped_by_deadline(wait_type w, instant limit) const noexcept;
 
   std::atomic<std::int64_t> timeout_ns_;  // -1 blocking, 0 non-blocking, > 0 timeout
   std::atomic<std::int64_t> read_deadline_ns_{no_deadline};
@@ -167,7 +169,7 @@ class io_state {
   std::vector<thread_context*> registered_in_;
   friend struct thread_context;
   // Selectors this descriptor is registered in; guarded by the registry mutex in
-  // src/selector.cpp. shut() takes it out of them before the descriptor is closed.
+  // src/selector.cpp. close_when_unused() takes it out of them before the descriptor is closed.
   std::vector<selector_core*> selected_in_;
   friend struct selector_core;
 };

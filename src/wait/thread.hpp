@@ -78,14 +78,14 @@ struct waiter {
 // socket, so that a thread that never waits costs no descriptors. With io_uring it costs one
 // descriptor (the ring); with epoll two (epoll, eventfd).
 //
-// A descriptor stays registered with it after a wait, in a small cache, so that the next wait
-// on the same socket costs no registration syscalls. A socket's entries are dropped from every
-// cache before its descriptor is closed (io_state::shut), so no cache ever holds a closed or
+// A descriptor stays registered with it after a wait, in a small cache, so that the next wait on
+// the same socket costs no registration syscalls. A socket's entries are dropped from every cache
+// before its descriptor is closed (io_state::close_when_unused), so no cache ever holds a closed or
 // reused descriptor number.
 struct thread_context {
   struct registration {
     // The socket it belongs to. Entries are dropped before their socket's descriptor closes
-    // (io_state::shut), so a live entry never refers to a closed or reused number.
+    // (io_state::close_when_unused), so a live entry never refers to a closed or reused number.
     io_state* owner = nullptr;
     std::uint64_t last_use = 0;
   };

@@ -10,9 +10,9 @@
 
 namespace sockmode::detail {
 
-// A point on steady_clock, in nanoseconds since the clock's epoch. Every deadline the engine
-// keeps or passes on is one: a socket's read and write deadlines, a call's, a backend wait's.
-// `never` is the one "no deadline"; being the largest value, it is later than any other.
+// A point on steady_clock, in nanoseconds since the clock's epoch. Every time the engine keeps
+// or passes on is one: a socket's read and write deadlines, a call's limit, when a backend wait
+// ends. `never` is the one "none"; being the largest value, it is later than any other.
 using instant = std::int64_t;
 inline constexpr instant never = std::numeric_limits<instant>::max();
 

@@ -1,7 +1,7 @@
 // Copyright (c) 2026 sockmode contributors
 // SPDX-License-Identifier: BSL-1.0
 // The wait loop: every call that would block ends up in io_state::call, which tries, waits
-// on the thread's backend, and tries again, under one deadline.
+// on the thread's backend, and tries again, under one call limit.
 #include <sockmode/detail/syscalls.hpp>
 #include <sockmode/error.hpp>
 
@@ -60,8 +60,8 @@ wait_backend::direction direction_of(io_state::wait_type w) noexcept {
 
 // The exported calls of <sockmode/detail/io_state.hpp>, for the public headers' inline code.
 std::size_t perform(io_state& state, io_state::wait_type w, attempt_fn attempt, error_code& ec,
-                    bool deadline_from_start) {
-  return state.perform(w, attempt, ec, deadline_from_start);
+                    bool limit_from_start) {
+  return state.perform(w, attempt, ec, limit_from_start);
 }
 
 std::size_t perform_read(io_state& state, const iovecs& buffers, attempt_fn attempt,
@@ -76,8 +76,8 @@ int descriptor_of(const io_state& state) noexcept { return state.descriptor(); }
 const char* wait_backend_name() { return this_thread_context().backend->name(); }
 
 std::size_t io_state::perform(wait_type w, attempt_fn attempt, error_code& ec,
-                              bool deadline_from_start) {
-  return call(w, timeout_ns_.load(std::memory_order_relaxed), attempt, ec, deadline_from_start);
+                              bool limit_from_start) {
+  return call(w, timeout_ns_.load(std::memory_order_relaxed), attempt, ec, limit_from_start);
 }
 
 std::size_t io_state::perform_within(wait_type w, timeout_type timeout, attempt_fn attempt,
@@ -113,7 +113,7 @@ std::size_t io_state::perform_with_back_off(wait_type w, attempt_fn attempt, err
 }
 
 std::size_t io_state::call(wait_type w, std::int64_t timeout_ns, attempt_fn attempt,
-                          error_code& ec, bool deadline_from_start, bool back_off,
+                          error_code& ec, bool limit_from_start, bool back_off,
                           const iovecs* read) {
   thread_record* const record = enter(ec);
   if (record == nullptr) return 0;
@@ -134,9 +134,10 @@ std::size_t io_state::call(wait_type w, std::int64_t timeout_ns, attempt_fn atte
     return 0;
   }
   const std::uint64_t generation = cancel_generation_.load(std::memory_order_acquire);
-  // One deadline for the whole call: retries after a spurious wake-up, a signal or a partial
-  // transfer keep it.
-  instant deadline = deadline_from_start && timeout_ns > 0 ? now() + timeout_ns : never;
+  // The call limit: one time limit for the whole call, from `timeout_ns` (never: none), which
+  // retries after a spurious wake-up, a signal or a partial transfer keep. Not the socket's
+  // deadline, which caps each wait (wait_once) and is checked before each try (deadline_passed).
+  instant call_limit = limit_from_start && timeout_ns > 0 ? now() + timeout_ns : never;
   // A read the backend can hand to the kernel whole (io_uring) waits as one operation, and
   // after a read that drained the socket it goes there without a first try: a try bound to
   // fail would be a syscall more than a blocking read's one. A read that finds data ready
@@ -184,18 +185,18 @@ std::size_t io_state::call(wait_type w, std::int64_t timeout_ns, attempt_fn atte
       ec = boost::asio::error::would_block;
       break;
     }
-    if (timeout_ns > 0 && deadline == never) deadline = now() + timeout_ns;
+    if (timeout_ns > 0 && call_limit == never) call_limit = now() + timeout_ns;
     if (submit) {
       tried_and_waited = tried_and_waited || tried;
       std::size_t got = not_read;
-      ec = wait_once(fd_.load(std::memory_order_relaxed), w, deadline, generation, read, &got);
+      ec = wait_once(fd_.load(std::memory_order_relaxed), w, call_limit, generation, read, &got);
       if (got != not_read) {
         n = got;
         if (!ec && n == 0) ec = boost::asio::error::eof;  // submitted reads are stream reads
         break;
       }
     } else {
-      ec = wait_once(fd_.load(std::memory_order_relaxed), w, deadline, generation);
+      ec = wait_once(fd_.load(std::memory_order_relaxed), w, call_limit, generation);
     }
     if (ec) break;
   }
@@ -210,7 +211,7 @@ std::size_t io_state::call(wait_type w, std::int64_t timeout_ns, attempt_fn atte
   return n;
 }
 
-error_code io_state::wait_once(int fd, wait_type w, instant deadline,
+error_code io_state::wait_once(int fd, wait_type w, instant limit,
                            std::uint64_t cancel_generation, const iovecs* read,
                            std::size_t* bytes_read) {
   thread_context* made = nullptr;
@@ -224,6 +225,8 @@ error_code io_state::wait_once(int fd, wait_type w, instant deadline,
   // meant for an earlier await, even one that ended before it waited, is ignored.
   waiter& self = context.self;
   self = {&context, ++context.wait_id, nullptr, w == wait_type::wait_write};
+  // When this wait ends: `limit`, capped by the socket's deadline for `w` (read below).
+  instant until = limit;
   {
     std::lock_guard<std::mutex> guard(lock());
     if (closed_.load() || cancel_generation_.load() != cancel_generation)
@@ -231,23 +234,23 @@ error_code io_state::wait_once(int fd, wait_type w, instant deadline,
     self.next = waiters_;
     waiters_ = &self;
     // Read once registered: a set_deadline() that this load misses sees this waiter instead.
-    deadline = earliest_deadline(w, deadline);
+    until = capped_by_deadline(w, limit);
   }
   error_code ec;
-  if (deadline != never && now() >= deadline) {
+  if (until != never && now() >= until) {
     ec = error::timeout;
   } else if (fd < 0) {
     ec = wait_error(context.backend->wait(self.id, wait_backend::no_entry, direction_of(w),
-                                          deadline));
+                                          until));
   } else if (const std::size_t entry = context.acquire(*this, fd, ec);
              entry != wait_backend::no_entry) {
     if (read != nullptr) {
       const wait_outcome o =
-          context.backend->read(self.id, entry, read->entries, read->count, deadline);
+          context.backend->read(self.id, entry, read->entries, read->count, until);
       ec = wait_error(o);
       if (o.how == wake::ready) *bytes_read = o.bytes;
     } else {
-      ec = wait_error(context.backend->wait(self.id, entry, direction_of(w), deadline));
+      ec = wait_error(context.backend->wait(self.id, entry, direction_of(w), until));
     }
   }
   std::lock_guard<std::mutex> guard(lock());
@@ -269,18 +272,18 @@ void io_state::abort_waiters() {
   }
 }
 
-instant io_state::earliest_deadline(wait_type w, instant call_deadline) const noexcept {
+instant io_state::capped_by_deadline(wait_type w, instant limit) const noexcept {
   const instant d = deadline_for(w).load(std::memory_order_relaxed);
-  if (d == never) return call_deadline;
-  return std::min(std::max<instant>(d, 0), call_deadline);  // before the epoch: already passed
+  if (d == never) return limit;
+  return std::min(std::max<instant>(d, 0), limit);  // before the epoch: already passed
 }
 
 void io_state::set_deadline(wait_type w, std::int64_t deadline_ns) noexcept {
   const bool writes = w == wait_type::wait_write;
   std::lock_guard<std::mutex> guard(lock());
   (writes ? write_deadline_ns_ : read_deadline_ns_).store(deadline_ns, std::memory_order_relaxed);
-  // As Go: a new deadline applies to the calls already waiting. Each recomputes its deadline
-  // and waits again, or fails at once if the new one has passed.
+  // As Go: a new deadline applies to the calls already waiting. Each recomputes when its wait
+  // ends and waits again, or fails at once if the new one has passed.
   for (waiter* x = waiters_; x != nullptr; x = x->next) {
     if (x->writes != writes || x->context->owner_thread.dead) continue;
     x->context->backend->signal(x->id, wake::deadline_moved);

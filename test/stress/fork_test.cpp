@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(child_closes_sockets_parent_threads_waited_on_after_its_own
         a.settimeout(1ms);
         char byte = 0;
         error_code ec;
-        a.recv(asio::buffer(&byte, 1), ec);  // this thread's own slot and wait context
+        a.recv(asio::buffer(&byte, 1), ec);  // this thread's own record and wait context
       });
       t.join();
     }

@@ -25,18 +25,18 @@ struct iovecs;
 using attempt_fn = function_ref<std::size_t(boost::system::error_code&)>;
 
 // The one place the modes live. Calls `attempt`; if it would block, waits as the state's mode
-// says and tries again, under one deadline for the whole call (from the first would-block, or
-// from the start with `deadline_from_start`, for an attempt that may transfer a lot and then
-// still wait, as sendall's). The socket's deadline for the direction caps it.
+// says and tries again, under one time limit for the whole call (from the first would-block, or
+// from the start with `limit_from_start`, for an attempt that may transfer a lot and then
+// still wait, as sendall's). The socket's deadline for the direction caps every wait.
 SOCKMODE_API std::size_t perform(io_state& state, boost::asio::socket_base::wait_type w,
                                  attempt_fn attempt, boost::system::error_code& ec,
-                                 bool deadline_from_start = false);
+                                 bool limit_from_start = false);
 // As perform, for a stream read into `buffers` (no address, no flags) by `attempt`; the wait
 // backend may hand a read that has to wait to the kernel whole (io_uring). End of stream is
 // error eof, as `attempt` reports it.
 SOCKMODE_API std::size_t perform_read(io_state& state, const iovecs& buffers,
                                       attempt_fn attempt, boost::system::error_code& ec);
-// Whether the state was shut (closed, or moved from).
+// Whether the state was closed (close(), or moved from).
 SOCKMODE_API bool is_closed(const io_state& state) noexcept;
 // Its descriptor, -1 until the socket is opened.
 SOCKMODE_API int descriptor_of(const io_state& state) noexcept;

@@ -14,7 +14,7 @@
 namespace sockmode::detail {
 
 // A buffer sequence as the kernel takes it; like Asio, at most 64 buffers go into one call.
-// Zero-length buffers take no slot, so that empty ones in front never hide a non-empty one
+// Zero-length buffers take no entry, so that empty ones in front never hide a non-empty one
 // from the call (a read would return 0 with data waiting). `truncated`: non-empty buffers were
 // left out, which a stream call may do (a partial transfer) and a datagram must not.
 struct iovecs {
