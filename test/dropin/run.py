@@ -21,6 +21,7 @@ import os
 import queue
 import re
 import socket
+import shutil
 import ssl
 import struct
 import subprocess
@@ -39,6 +40,7 @@ BODY = "sockmode drop-in: the body arrived whole\n"
 
 exes = {}
 children = []
+scratch_dirs = []  # made by scratch_dir(), removed at the end
 in_namespace = False
 
 
@@ -158,8 +160,15 @@ def run_client(args, stdin_text=""):
     return done.returncode, done.stdout, done.stderr, seconds
 
 
+def scratch_dir():
+    """A fresh directory, removed when the scenario ends (main)."""
+    path = tempfile.mkdtemp(prefix="sockmode_dropin_")
+    scratch_dirs.append(path)
+    return path
+
+
 def doc_root():
-    root = tempfile.mkdtemp(prefix="sockmode_dropin_")
+    root = scratch_dir()
     with open(os.path.join(root, "hello.txt"), "w") as f:
         f.write(BODY)
     return root
@@ -237,7 +246,7 @@ def udp_echo():
 
 
 def local_echo():
-    path = os.path.join(tempfile.mkdtemp(prefix="sockmode_dropin_"), "echo.sock")
+    path = os.path.join(scratch_dir(), "echo.sock")
     Server([exes["server"], path])
     end = time.monotonic() + 20
     while not os.path.exists(path) and time.monotonic() < end:
@@ -343,7 +352,7 @@ def timeout_udp_echo_client():
 
 
 def timeout_local_client():
-    path = os.path.join(tempfile.mkdtemp(prefix="sockmode_dropin_"), "silent.sock")
+    path = os.path.join(scratch_dir(), "silent.sock")
     Stalled("unix", path=path)
     timeout_client([exes["client"], path], "never echoed\n", "the Unix client's read")
 
@@ -452,6 +461,8 @@ def main():
         for child in children:
             child.kill()
             child.wait(timeout=10)
+        for path in scratch_dirs:
+            shutil.rmtree(path, ignore_errors=True)
     print("PASS", flush=True)
 
 
