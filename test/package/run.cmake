@@ -28,8 +28,8 @@ file(REMOVE_RECURSE ${work})
 # The library builds of the shared and lto modes are unoptimised (no build type): what they
 # prove (SONAME, exports, the package, the toolchain, the bitcode's link) does not depend on
 # it, and they compile in half the time.
-set(lean_parts -DSOCKMODE_TESTS=OFF -DSOCKMODE_EXAMPLES=OFF -DSOCKMODE_BENCHMARKS=OFF)
-set(lean -DCMAKE_BUILD_TYPE= ${lean_parts})
+set(lean -DCMAKE_BUILD_TYPE= -DSOCKMODE_TESTS=OFF -DSOCKMODE_EXAMPLES=OFF
+  -DSOCKMODE_BENCHMARKS=OFF)
 set(consumer ${SOURCE_DIR}/test/package)
 
 # The consumer's build type is Release, except where it builds sockmode itself
@@ -77,14 +77,17 @@ endfunction()
 
 # The link line the README documents, by hand: `-lsockmode -pthread` and nothing else, for
 # the static and the shared library alike (liburing is loaded at run time, never linked).
-function(by_hand kind)
-  file(GLOB_RECURSE library ${work}/prefix/*/libsockmode.a ${work}/prefix/*/libsockmode.so)
+# The installed copy in `prefix`, linked by `compiler` with the flags in ARGN, and run on
+# both wait backends.
+function(by_hand prefix compiler)
+  file(GLOB_RECURSE library ${prefix}/*/libsockmode.a ${prefix}/*/libsockmode.so)
   get_filename_component(libdir "${library}" DIRECTORY)
-  step(c++ -std=c++17 ${SOURCE_DIR}/test/package/main.cpp -I${work}/prefix/include -L${libdir}
-    -Wl,-rpath,${libdir} -lsockmode -pthread -o ${work}/consumer-by-hand)
-  step(${work}/consumer-by-hand)
-  step(${CMAKE_COMMAND} -E env SOCKMODE_WAIT_BACKEND=io_uring ${work}/consumer-by-hand)
-  message(STATUS "linked by hand (${kind}): -lsockmode -pthread")
+  get_filename_component(out "${prefix}" DIRECTORY)
+  step(${compiler} -std=c++17 ${ARGN} ${SOURCE_DIR}/test/package/main.cpp -I${prefix}/include
+    -L${libdir} -Wl,-rpath,${libdir} -lsockmode -pthread -o ${out}/consumer-by-hand)
+  step(${out}/consumer-by-hand)
+  step(${CMAKE_COMMAND} -E env SOCKMODE_WAIT_BACKEND=io_uring ${out}/consumer-by-hand)
+  message(STATUS "linked by hand (${library}): -lsockmode -pthread")
 endfunction()
 
 if(MODE STREQUAL "static")
@@ -99,7 +102,7 @@ elseif(MODE STREQUAL "shared")
   step(${CMAKE_COMMAND} --install ${work}/lib --prefix ${work}/prefix)
   expect_licence(${work}/prefix/share/doc/sockmode/LICENSE_1_0.txt)
   consume(${consumer} ${work}/prefix ${work}/build)
-  by_hand(shared)
+  by_hand(${work}/prefix c++)
 
   execute_process(COMMAND cpack -G DEB WORKING_DIRECTORY ${work}/lib RESULT_VARIABLE result)
   file(GLOB deb ${work}/lib/*.deb)
@@ -133,19 +136,13 @@ elseif(MODE STREQUAL "lto")
   endif()
   set(clang_lld -DCMAKE_CXX_COMPILER=${clang} -DCMAKE_AR=${llvm_ar} -DCMAKE_RANLIB=${llvm_ranlib}
     -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld)
-  # Builds the library in `lib` (configure options in ARGN), installs it, builds a consumer of
-  # the installed copy with `flags`, and runs the consumer on both wait backends.
+  # Builds the library in `lib` (configure options in ARGN), installs it, and links a consumer
+  # of the installed copy by hand with clang, lld and `flags`.
   function(clang_consumer lib flags)
     step(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${lib} ${clang_lld} ${ARGN})
     step(${CMAKE_COMMAND} --build ${lib} -j2)
     step(${CMAKE_COMMAND} --install ${lib} --prefix ${lib}/prefix)
-    file(GLOB_RECURSE library ${lib}/prefix/*/libsockmode.a ${lib}/prefix/*/libsockmode.so)
-    get_filename_component(libdir "${library}" DIRECTORY)
-    step(${clang} -std=c++17 ${flags} -fuse-ld=lld ${SOURCE_DIR}/test/package/main.cpp
-      -I${lib}/prefix/include -L${libdir} -Wl,-rpath,${libdir} -lsockmode -pthread
-      -o ${lib}/consumer)
-    step(${lib}/consumer)
-    step(${CMAKE_COMMAND} -E env SOCKMODE_WAIT_BACKEND=io_uring ${lib}/consumer)
+    by_hand(${lib}/prefix ${clang} ${flags} -fuse-ld=lld)
   endfunction()
   # The library's bitcode is unoptimised (lean): the link reads and joins it all the same,
   # which is what LLVM 14 once failed; the consumers are optimised at the link.
@@ -196,7 +193,7 @@ elseif(MODE STREQUAL "pkg_config")
   if(requires MATCHES "uring")
     message(FATAL_ERROR "sockmode.pc requires liburing:\n${requires}")
   endif()
-  by_hand(static)
+  by_hand(${work}/prefix c++)
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")
 endif()
