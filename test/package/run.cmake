@@ -1,16 +1,18 @@
 # Copyright (c) 2026 sockmode contributors
 # SPDX-License-Identifier: BSL-1.0
 # Builds and runs a consumer of sockmode the way MODE says:
-#   static           install the static build into a scratch prefix, then find_package
-#   shared           a shared build (BUILD_SHARED_LIBS=ON): checks its SONAME and exports,
-#                    installs it into a scratch prefix, find_package; then packs it with
-#                    `cpack -G DEB` and consumes the .deb, installed with dpkg when INSTALL_DEB
-#                    is true (CI, as root) or else unpacked into a scratch root
-#   add_subdirectory a library that embeds sockmode (add_subdirectory, SOCKMODE_INSTALL ON)
-#                    beside an executable linked to the build tree's target; the library
-#                    installs itself with sockmode, and an app then uses the installed pair
-#   fetch_content    FetchContent_MakeAvailable from the checkout's repository
-#   pkg_config       install, then a plain compiler command line with pkg-config's flags
+#   install          installs the build being tested (BUILD_DIR; `make test`'s plain pass is the
+#                    shared library) into a scratch prefix: find_package, pkg-config and the hand
+#                    link line; a shared build's SONAME and exports are checked; then packs it
+#                    with `cpack -G DEB` and consumes the .deb, installed with dpkg when
+#                    INSTALL_DEB is true (CI, as root) or else unpacked into a scratch root
+#   add_subdirectory a library that embeds sockmode (add_subdirectory, SOCKMODE_INSTALL ON, the
+#                    static library) beside an executable linked to the build tree's target; the
+#                    library installs itself with sockmode, and an app then uses the installed
+#                    pair with find_package; pkg-config and the hand link line use that static
+#                    copy
+#   fetch_content    FetchContent_MakeAvailable from the checkout's repository: configured, not
+#                    built, as what it then builds is add_subdirectory's build above
 #   lto              clang++-14 and lld, no GNU tool, with link-time optimisation: the static
 #                    library and a consumer, and the shared library (its SONAME and exports
 #                    checked), each consumer run on both wait backends
@@ -25,17 +27,13 @@ endfunction()
 
 set(work ${WORK_DIR}/${MODE})
 file(REMOVE_RECURSE ${work})
-# The library builds of the shared and lto modes are unoptimised (no build type): what they
-# prove (SONAME, exports, the package, the toolchain, the bitcode's link) does not depend on
-# it, and they compile in half the time.
+# The library builds of the lto mode are unoptimised (no build type): what they prove (the
+# toolchain, SONAME, exports, the bitcode's link) does not depend on it, and they compile in
+# half the time. So are the consumers, for the same reason.
 set(lean -DCMAKE_BUILD_TYPE= -DSOCKMODE_TESTS=OFF -DSOCKMODE_EXAMPLES=OFF
   -DSOCKMODE_BENCHMARKS=OFF)
 set(consumer ${SOURCE_DIR}/test/package)
 
-# The consumer's build type is Release, except where it builds sockmode itself
-# (add_subdirectory, fetch_content): there it is none, unoptimised, as that proves the same
-# (the target, its usage requirements, the link) in less compile time.
-set(build_type Release)
 # The licence travels with every installed copy: LICENSE_1_0.txt in share/doc/sockmode, and in
 # the .deb Debian's copyright file.
 function(expect_licence file)
@@ -48,7 +46,7 @@ function(expect_licence file)
   endif()
 endfunction()
 function(consume consumer prefix build)
-  set(configure ${CMAKE_COMMAND} -S ${consumer} -B ${build} -DCMAKE_BUILD_TYPE=${build_type}
+  set(configure ${CMAKE_COMMAND} -S ${consumer} -B ${build} -DCMAKE_BUILD_TYPE=
     -DSOCKMODE_SOURCE_DIR=${SOURCE_DIR})
   if(prefix)
     list(APPEND configure -DCMAKE_PREFIX_PATH=${prefix})
@@ -90,25 +88,66 @@ function(by_hand prefix compiler)
   message(STATUS "linked by hand (${library}): -lsockmode -pthread")
 endfunction()
 
-if(MODE STREQUAL "static")
+# pkg-config on a plain compiler command line, against the installed copy in `prefix`: only
+# what a link needs (OpenSSL with TLS, never liburing).
+function(pkg_config_consumer prefix)
+  file(GLOB_RECURSE pc ${prefix}/*/sockmode.pc)
+  get_filename_component(pc_dir "${pc}" DIRECTORY)
+  get_filename_component(libdir "${pc_dir}" DIRECTORY)
+  set(ENV{PKG_CONFIG_PATH} ${pc_dir})
+  execute_process(COMMAND pkg-config --cflags --libs sockmode OUTPUT_VARIABLE flags
+    RESULT_VARIABLE result OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "pkg-config --cflags --libs sockmode failed")
+  endif()
+  separate_arguments(flags UNIX_COMMAND "${flags}")
+  if("-lssl" IN_LIST flags)  # built with TLS: the .pc file requires libssl
+    list(APPEND flags -DSOCKMODE_CONSUMER_TLS)
+  endif()
+  get_filename_component(out "${prefix}" DIRECTORY)
+  step(c++ -std=c++17 ${SOURCE_DIR}/test/package/main.cpp ${flags} -o ${out}/consumer-pkg-config)
+  # pkg-config gives no run path: a shared copy is found through LD_LIBRARY_PATH.
+  step(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ${out}/consumer-pkg-config)
+  execute_process(COMMAND pkg-config --print-requires --print-requires-private sockmode
+    OUTPUT_VARIABLE requires)
+  if(requires MATCHES "uring")
+    message(FATAL_ERROR "sockmode.pc requires liburing:\n${requires}")
+  endif()
+  message(STATUS "built with pkg-config's flags (${pc})")
+endfunction()
+
+if(MODE STREQUAL "install")
+  # A shared build: a versioned SONAME and only the API exported.
+  file(GLOB shared ${BUILD_DIR}/libsockmode.so)
+  if(shared)
+    check_shared(${shared})
+    message(STATUS "${shared}: SONAME and exports checked")
+  endif()
   step(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${work}/prefix)
   expect_licence(${work}/prefix/share/doc/sockmode/LICENSE_1_0.txt)
   consume(${consumer} ${work}/prefix ${work}/build)
-elseif(MODE STREQUAL "shared")
-  step(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${work}/lib ${lean} -DBUILD_SHARED_LIBS=ON
-    -DCMAKE_INSTALL_PREFIX=/usr)
-  step(${CMAKE_COMMAND} --build ${work}/lib -j2)
-  check_shared(${work}/lib/libsockmode.so)
-  step(${CMAKE_COMMAND} --install ${work}/lib --prefix ${work}/prefix)
-  expect_licence(${work}/prefix/share/doc/sockmode/LICENSE_1_0.txt)
-  consume(${consumer} ${work}/prefix ${work}/build)
+  pkg_config_consumer(${work}/prefix)
   by_hand(${work}/prefix c++)
 
-  execute_process(COMMAND cpack -G DEB WORKING_DIRECTORY ${work}/lib RESULT_VARIABLE result)
-  file(GLOB deb ${work}/lib/*.deb)
+  # The .deb, packed from the same build, when it was configured with the prefix /usr as a .deb
+  # needs (make package, and make test's plain pass).
+  if(NOT INSTALL_PREFIX STREQUAL "/usr")
+    message(STATUS "no .deb: ${BUILD_DIR} was configured with the prefix ${INSTALL_PREFIX}")
+    message(STATUS "consumer (${MODE}) built and ran")
+    return()
+  endif()
+  file(REMOVE_RECURSE ${BUILD_DIR}/_CPack_Packages)
+  file(GLOB old ${BUILD_DIR}/*.deb)
+  if(old)
+    file(REMOVE ${old})
+  endif()
+  execute_process(COMMAND cpack -G DEB WORKING_DIRECTORY ${BUILD_DIR} RESULT_VARIABLE result)
+  file(GLOB deb ${BUILD_DIR}/*.deb)
   if(NOT result EQUAL 0 OR NOT deb)
     message(FATAL_ERROR "cpack -G DEB made no package")
   endif()
+  file(RENAME ${deb} ${work}/libsockmode-dev.deb)
+  set(deb ${work}/libsockmode-dev.deb)
   if(INSTALL_DEB)
     step(dpkg -i ${deb})
     expect_licence(/usr/share/doc/libsockmode-dev/copyright)
@@ -158,12 +197,17 @@ elseif(MODE STREQUAL "lto")
   clang_consumer(${work}/shared -O1 ${lto} -DBUILD_SHARED_LIBS=ON)
   check_shared(${work}/shared/libsockmode.so)
 elseif(MODE STREQUAL "fetch_content")
-  set(build_type "")
-  consume(${SOURCE_DIR}/test/package/${MODE} "" ${work}/build)
+  # Configured only: FetchContent_MakeAvailable adds sockmode with add_subdirectory, whose
+  # build the add_subdirectory mode runs; the consumer's configure proves the fetch, the
+  # target sockmode::sockmode and its usage requirements.
+  step(${CMAKE_COMMAND} -S ${consumer}/fetch_content -B ${work}/build -DCMAKE_BUILD_TYPE=
+    -DSOCKMODE_SOURCE_DIR=${SOURCE_DIR})
+  if(NOT EXISTS ${work}/build/_deps/sockmode-build/Makefile)
+    message(FATAL_ERROR "FetchContent_MakeAvailable did not add sockmode (_deps/sockmode-build)")
+  endif()
 elseif(MODE STREQUAL "add_subdirectory")
-  # netlib embeds sockmode, with an executable beside it, and installs both libraries; an app
-  # then finds netlib in the prefix.
-  set(build_type "")
+  # netlib embeds sockmode (the static library), with an executable beside it, and installs
+  # both libraries; an app then finds netlib in the prefix, and sockmode through it.
   step(${CMAKE_COMMAND} -S ${consumer}/embedded -B ${work}/netlib -DCMAKE_BUILD_TYPE=
     -DSOCKMODE_SOURCE_DIR=${SOURCE_DIR})
   step(${CMAKE_COMMAND} --build ${work}/netlib -j2)
@@ -171,28 +215,7 @@ elseif(MODE STREQUAL "add_subdirectory")
   step(${CMAKE_COMMAND} --install ${work}/netlib --prefix ${work}/prefix)
   expect_licence(${work}/prefix/share/doc/sockmode/LICENSE_1_0.txt)
   consume(${consumer}/embedded/app ${work}/prefix ${work}/build)
-elseif(MODE STREQUAL "pkg_config")
-  step(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${work}/prefix)
-  file(GLOB_RECURSE pc ${work}/prefix/*/sockmode.pc)
-  get_filename_component(pc_dir "${pc}" DIRECTORY)
-  set(ENV{PKG_CONFIG_PATH} ${pc_dir})
-  execute_process(COMMAND pkg-config --cflags --libs sockmode OUTPUT_VARIABLE flags
-    RESULT_VARIABLE result OUTPUT_STRIP_TRAILING_WHITESPACE)
-  if(NOT result EQUAL 0)
-    message(FATAL_ERROR "pkg-config --cflags --libs sockmode failed")
-  endif()
-  separate_arguments(flags UNIX_COMMAND "${flags}")
-  if("-lssl" IN_LIST flags)  # built with TLS: the .pc file requires libssl
-    list(APPEND flags -DSOCKMODE_CONSUMER_TLS)
-  endif()
-  step(c++ -std=c++17 ${SOURCE_DIR}/test/package/main.cpp ${flags} -o ${work}/consumer)
-  step(${work}/consumer)
-  # Only what a link needs: OpenSSL with TLS, never liburing.
-  execute_process(COMMAND pkg-config --print-requires --print-requires-private sockmode
-    OUTPUT_VARIABLE requires)
-  if(requires MATCHES "uring")
-    message(FATAL_ERROR "sockmode.pc requires liburing:\n${requires}")
-  endif()
+  pkg_config_consumer(${work}/prefix)
   by_hand(${work}/prefix c++)
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")
