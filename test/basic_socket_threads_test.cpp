@@ -15,10 +15,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 BOOST_AUTO_TEST_SUITE(threads)
@@ -292,13 +294,38 @@ BOOST_AUTO_TEST_CASE(ten_thousand_sockets_cost_no_descriptors_beyond_their_own) 
   BOOST_TEST(extra <= 3 * threads + 8);  // 3 per waiting thread, plus the shared home context
 }
 
-// The wait backend's own descriptors: io_uring's one ring, or epoll's epoll and eventfd (no
-// timerfd). Epoll is the default; SOCKMODE_WAIT_BACKEND=io_uring (the *_io_uring tests) asks
-// for io_uring, which falls back to epoll where the kernel refuses it.
-BOOST_AUTO_TEST_CASE(a_thread_that_waited_costs_one_descriptor_with_io_uring_two_with_epoll) {
-  const char* forced = std::getenv("SOCKMODE_WAIT_BACKEND");
-  auto [client, server] = connected_pair();
-  client.settimeout(1ms);
+// The wait backend's own descriptors: io_uring's one ring; epoll's epoll and eventfd, and a
+// timerfd while the process holds fewer than a quarter of its soft RLIMIT_NOFILE
+// (src/wait/epoll.cpp). Epoll is the default; SOCKMODE_WAIT_BACKEND=io_uring (the *_io_uring
+// tests) asks for io_uring, which falls back to epoll where the kernel refuses it.
+namespace {
+
+// Sets the soft RLIMIT_NOFILE for one scope.
+class soft_file_limit {
+ public:
+  explicit soft_file_limit(rlim_t soft) {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit changed = saved_;
+    changed.rlim_cur = soft;
+    BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &changed) == 0);
+  }
+  soft_file_limit(const soft_file_limit&) = delete;
+  soft_file_limit& operator=(const soft_file_limit&) = delete;
+  ~soft_file_limit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+
+ private:
+  rlimit saved_{};
+};
+
+// The lowest free descriptor number: the next one the process would get.
+int lowest_free_descriptor() {
+  const int fd = ::dup(0);
+  ::close(fd);
+  return fd;
+}
+
+// Descriptors a new thread's first wait makes, and the backend it got.
+std::pair<int, std::string> descriptors_of_a_waiting_thread(sockmode::tcp::socket& client) {
   const int before = open_descriptors();
   std::string backend;
   int during = 0;
@@ -310,12 +337,47 @@ BOOST_AUTO_TEST_CASE(a_thread_that_waited_costs_one_descriptor_with_io_uring_two
     backend = sockmode::detail::wait_backend_name();
     during = open_descriptors();
   }).join();
+  BOOST_TEST(open_descriptors() == before);  // released when the thread exited
   BOOST_TEST_MESSAGE("wait backend: " << backend << ", " << during - before
                                       << " descriptors for a thread that waited");
-  if (forced == nullptr) BOOST_TEST(backend == "epoll");
+  if (std::getenv("SOCKMODE_WAIT_BACKEND") == nullptr) BOOST_TEST(backend == "epoll");
   BOOST_TEST((backend == "io_uring" || backend == "epoll"));
-  BOOST_TEST(during - before == (backend == "io_uring" ? 1 : 2));
-  BOOST_TEST(open_descriptors() == before);  // released when the thread exited
+  return {during - before, backend};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(with_descriptors_plentiful_a_waiting_thread_costs_3_with_epoll_1_with_io_uring) {
+  auto [client, server] = connected_pair();
+  client.settimeout(1ms);
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  // Far more than four times what is open.
+  const rlim_t plenty = static_cast<rlim_t>(4 * (lowest_free_descriptor() + 64));
+  const soft_file_limit raised(std::max(limit.rlim_cur, std::min(plenty, limit.rlim_max)));
+  BOOST_REQUIRE(limit.rlim_max >= plenty);
+  const auto [made, backend] = descriptors_of_a_waiting_thread(client);
+  BOOST_TEST(made == (backend == "io_uring" ? 1 : 3));
+}
+
+BOOST_AUTO_TEST_CASE(with_descriptors_scarce_a_waiting_thread_costs_2_with_epoll_1_with_io_uring) {
+  auto [client, server] = connected_pair();
+  client.settimeout(1ms);
+  // Every number up to the highest open descriptor taken, and a soft limit a few above it: far
+  // more than a quarter of it is in use, and there are still enough left for a wait context.
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  int highest = 0;
+  for (int fd = 0; fd < static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 65536)); ++fd)
+    if (::fcntl(fd, F_GETFD) != -1) highest = fd;
+  std::vector<int> held;
+  while (lowest_free_descriptor() < highest) held.push_back(::dup(0));
+  {
+    const soft_file_limit lowered(static_cast<rlim_t>(highest + 16));
+    const auto [made, backend] = descriptors_of_a_waiting_thread(client);
+    BOOST_TEST(made == (backend == "io_uring" ? 1 : 2));
+  }
+  for (const int fd : held) ::close(fd);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

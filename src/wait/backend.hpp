@@ -4,7 +4,8 @@
 // and the descriptors registered with it. src/wait/wait_loop.cpp decides when and how long to
 // wait; a backend only waits. Two implementations share src/wait/asio_backend.hpp:
 //
-//   epoll    Asio's epoll reactor, without a timerfd (src/wait/epoll.cpp).
+//   epoll    Asio's epoll reactor, with a timerfd while descriptors are plentiful
+//            (src/wait/epoll.cpp).
 //   io_uring Asio's io_uring backend (src/wait/io_uring.cpp), where liburing is there.
 //
 // Both use a private copy of Asio, so that its configuration is sockmode's own and the
@@ -78,10 +79,13 @@ class wait_backend {
   virtual const char* name() const noexcept = 0;
 };
 
-// Descriptors a thread's wait backend holds: epoll and its eventfd (no timerfd); io_uring's
-// ring.
+// Descriptors a thread's wait backend holds at least: epoll and its eventfd, plus a timerfd
+// while the process can afford one (epoll_can_afford_timer); io_uring's ring.
 constexpr int epoll_descriptors = 2;
 constexpr int uring_descriptors = 1;
+// Whether a thread's epoll reactor keeps the timerfd `fd` just made: while the process holds
+// fewer than a quarter of its soft RLIMIT_NOFILE (src/wait/epoll.cpp).
+bool epoll_can_afford_timer(int fd) noexcept;
 
 // nullptr, with *error set (EMFILE, ENFILE, ENOMEM), where the kernel refuses.
 wait_backend* make_epoll_backend(int* error) noexcept;

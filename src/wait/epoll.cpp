@@ -10,14 +10,53 @@
 #if !__has_include(<sockmode_epoll_boost/version.hpp>)
 #error "build with the private Boost include directory (CMakeLists.txt, sockmode_private_boost)"
 #endif
-// Its configuration is sockmode's own. Without a timerfd the reactor times its waits with
-// epoll_wait's timeout: a waiting thread holds 2 descriptors (epoll, eventfd), not 3, at the
-// same speed. Asio 1.81 has no switch for it (its config turns the timerfd on with glibc 2.8
-// or later, and every use asks `defined(BOOST_ASIO_HAS_TIMERFD)`): the macro is taken back
-// once the config has been read. Nothing here uses Boost.DateTime's timers.
+// Its configuration is sockmode's own. A thread's reactor keeps a timerfd, which spares every
+// wait a kernel timer of its own (a wait then blocks in epoll_wait with no timeout: 4-5% of a
+// loopback round trip here), only while descriptors are plentiful: while the process holds
+// fewer than a quarter of its soft RLIMIT_NOFILE. Beyond that a new thread's reactor has no
+// timerfd and times its waits with epoll_wait's timeout: 2 descriptors (epoll, eventfd), not 3,
+// so a thread-per-connection server runs out of descriptors later. Asio's reactor does
+// without a timerfd wherever timerfd_create fails; the macro below makes it ask
+// timer_descriptor() instead, which declines when descriptors are scarce. Nothing here uses
+// Boost.DateTime's timers.
 #define BOOST_ASIO_DISABLE_BOOST_DATE_TIME 1
 #include <boost/asio/detail/config.hpp>
-#undef BOOST_ASIO_HAS_TIMERFD
+#if !defined(BOOST_ASIO_HAS_TIMERFD)
+#error "the epoll backend expects Asio's timerfd support (Linux, glibc 2.8 or later)"
+#endif
+
+#include "backend.hpp"
+
+#include <sys/resource.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace sockmode::detail {
+namespace {
+
+int timer_descriptor(int clock, int flags) noexcept {
+  const int fd = ::timerfd_create(clock, flags);
+  if (fd < 0) return fd;
+  // Descriptors are numbered lowest first, so a new one's number tells how many are in use.
+  if (epoll_can_afford_timer(fd)) return fd;
+  ::close(fd);
+  errno = EMFILE;  // not EINVAL, which would make Asio ask again without TFD_CLOEXEC
+  return -1;
+}
+
+}  // namespace
+
+bool epoll_can_afford_timer(int fd) noexcept {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return true;
+  return static_cast<rlim_t>(fd) < limit.rlim_cur / 4;
+}
+
+}  // namespace sockmode::detail
+
+#define timerfd_create(clock, flags) ::sockmode::detail::timer_descriptor(clock, flags)
 
 #include "asio_backend.hpp"
 
