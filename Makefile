@@ -67,7 +67,7 @@ check-packages:
 # targets' short run links against it instead of building sockmode a fourth time.
 build-asan:
 	cmake -S . -B build-asan $(SAN_DEBUG) $(CMAKE_FLAGS) -DCMAKE_CXX_COMPILER=clang++-16 \
-	  -DCMAKE_CXX_FLAGS="$(SAN_ASAN) -fsanitize=fuzzer-no-link" -DCMAKE_EXE_LINKER_FLAGS="$(SAN_ASAN) $(SAN_LINK)" \
+	  -DCMAKE_CXX_FLAGS="$(SAN_ASAN)" -DCMAKE_EXE_LINKER_FLAGS="$(SAN_ASAN) $(SAN_LINK)" \
 	  -DSOCKMODE_EXAMPLES=OFF -DSOCKMODE_FUZZ_TARGETS=ON -DSOCKMODE_FUZZ_SECONDS=$(FUZZ_SHORT)
 	cmake --build build-asan -j$(JOBS)
 check-asan:

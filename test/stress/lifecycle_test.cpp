@@ -1,7 +1,8 @@
 // Copyright (c) 2026 sockmode contributors
 // SPDX-License-Identifier: BSL-1.0
 // Threads come and go: each thread that waits gets a wait context (one descriptor with
-// io_uring, three with epoll), and must give it back when it exits.
+// io_uring, three with epoll, two once descriptors are scarce), and must give it back when it
+// exits.
 #include <sockmode/sockmode.hpp>
 
 #include "reliability.hpp"
