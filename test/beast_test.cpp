@@ -224,22 +224,33 @@ asio::ssl::context client_context() {
   return ctx;
 }
 
+// Both ends' TLS contexts and a loopback listener, for a client in the test's thread and a
+// server in another.
+struct tls_pair {
+  asio::io_context ioc;
+  asio::ssl::context server_ctx = server_context();
+  asio::ssl::context client_ctx = client_context();
+  sockmode::tcp::acceptor listener{ioc, test::loopback()};
+
+  // The server's end: the next connection, in timeout mode (10 s, a safety net).
+  sockmode::tcp::socket accept_one() {
+    sockmode::tcp::socket socket{ioc};
+    listener.settimeout(10s);
+    listener.accept(socket);
+    socket.settimeout(10s);
+    return socket;
+  }
+};
+
 }  // namespace
 
 static_assert(beast::is_sync_stream<asio::ssl::stream<sockmode::tcp::socket>>::value);
 static_assert(beast::is_sync_stream<beast::ssl_stream<sockmode::tcp::socket&>>::value);
 
-BOOST_AUTO_TEST_CASE(asio_ssl_stream_over_a_sockmode_socket_handshakes_and_its_read_times_out) {
-  asio::io_context ioc;
-  asio::ssl::context server_ctx = server_context();
-  asio::ssl::context client_ctx = client_context();
-  sockmode::tcp::acceptor listener{ioc, test::loopback()};
+BOOST_FIXTURE_TEST_CASE(asio_ssl_stream_over_a_sockmode_socket_handshakes_and_its_read_times_out, tls_pair) {
   std::promise<void> done;
   auto server = std::async(std::launch::async, [&] {
-    sockmode::tcp::socket socket{ioc};
-    listener.settimeout(10s);
-    listener.accept(socket);
-    socket.settimeout(10s);
+    sockmode::tcp::socket socket = accept_one();
     asio::ssl::stream<sockmode::tcp::socket> tls(std::move(socket), server_ctx);
     tls.handshake(asio::ssl::stream_base::server);
     asio::write(tls, asio::buffer("hello", 5));
@@ -278,19 +289,12 @@ BOOST_AUTO_TEST_CASE(asio_ssl_handshake_times_out_against_a_peer_that_never_answ
   BOOST_TEST(took.count() < 5.0);
 }
 
-BOOST_AUTO_TEST_CASE(after_a_write_timeout_asio_ssl_stream_goes_on_but_the_peer_cannot_decrypt) {
+BOOST_FIXTURE_TEST_CASE(after_a_write_timeout_asio_ssl_stream_goes_on_but_the_peer_cannot_decrypt, tls_pair) {
   // The README's warning: unlike sockmode::ssl::stream, Asio's stream has no guard, and the
   // record the timed-out write cut short is lost to the peer.
-  asio::io_context ioc;
-  asio::ssl::context server_ctx = server_context();
-  asio::ssl::context client_ctx = client_context();
-  sockmode::tcp::acceptor listener{ioc, test::loopback()};
   std::promise<void> client_timed_out;
   auto server = std::async(std::launch::async, [&] {
-    sockmode::tcp::socket socket{ioc};
-    listener.settimeout(10s);
-    listener.accept(socket);
-    socket.settimeout(10s);
+    sockmode::tcp::socket socket = accept_one();
     asio::ssl::stream<sockmode::tcp::socket> tls(std::move(socket), server_ctx);
     tls.handshake(asio::ssl::stream_base::server);
     client_timed_out.get_future().wait_for(10s);  // reads nothing until the client gave up
@@ -326,17 +330,10 @@ BOOST_AUTO_TEST_CASE(after_a_write_timeout_asio_ssl_stream_goes_on_but_the_peer_
   BOOST_TEST(!saw_after);
 }
 
-BOOST_AUTO_TEST_CASE(beast_ssl_stream_over_a_sockmode_socket_reference_echoes_and_times_out) {
-  asio::io_context ioc;
-  asio::ssl::context server_ctx = server_context();
-  asio::ssl::context client_ctx = client_context();
-  sockmode::tcp::acceptor listener{ioc, test::loopback()};
+BOOST_FIXTURE_TEST_CASE(beast_ssl_stream_over_a_sockmode_socket_reference_echoes_and_times_out, tls_pair) {
   std::promise<void> done;
   auto server = std::async(std::launch::async, [&] {
-    sockmode::tcp::socket socket{ioc};
-    listener.settimeout(10s);
-    listener.accept(socket);
-    socket.settimeout(10s);
+    sockmode::tcp::socket socket = accept_one();
     beast::ssl_stream<sockmode::tcp::socket&> stream{socket, server_ctx};
     stream.handshake(asio::ssl::stream_base::server);
     char data[4];
