@@ -300,23 +300,6 @@ BOOST_AUTO_TEST_CASE(ten_thousand_sockets_cost_no_descriptors_beyond_their_own) 
 // tests) asks for io_uring, which falls back to epoll where the kernel refuses it.
 namespace {
 
-// Sets the soft RLIMIT_NOFILE for one scope.
-class soft_file_limit {
- public:
-  explicit soft_file_limit(rlim_t soft) {
-    ::getrlimit(RLIMIT_NOFILE, &saved_);
-    rlimit changed = saved_;
-    changed.rlim_cur = soft;
-    BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &changed) == 0);
-  }
-  soft_file_limit(const soft_file_limit&) = delete;
-  soft_file_limit& operator=(const soft_file_limit&) = delete;
-  ~soft_file_limit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
-
- private:
-  rlimit saved_{};
-};
-
 // The lowest free descriptor number: the next one the process would get.
 int lowest_free_descriptor() {
   const int fd = ::dup(0);
@@ -354,7 +337,8 @@ BOOST_AUTO_TEST_CASE(with_descriptors_plentiful_a_waiting_thread_costs_3_with_ep
   ::getrlimit(RLIMIT_NOFILE, &limit);
   // Far more than four times what is open.
   const rlim_t plenty = static_cast<rlim_t>(4 * (lowest_free_descriptor() + 64));
-  const soft_file_limit raised(std::max(limit.rlim_cur, std::min(plenty, limit.rlim_max)));
+  const test::soft_file_limit raised(std::max(limit.rlim_cur, std::min(plenty, limit.rlim_max)));
+  BOOST_REQUIRE(raised.applied());
   BOOST_REQUIRE(limit.rlim_max >= plenty);
   const auto [made, backend] = descriptors_of_a_waiting_thread(client);
   BOOST_TEST(made == (backend == "io_uring" ? 1 : 3));
@@ -373,7 +357,8 @@ BOOST_AUTO_TEST_CASE(with_descriptors_scarce_a_waiting_thread_costs_2_with_epoll
   std::vector<int> held;
   while (lowest_free_descriptor() < highest) held.push_back(::dup(0));
   {
-    const soft_file_limit lowered(static_cast<rlim_t>(highest + 16));
+    const test::soft_file_limit lowered(static_cast<rlim_t>(highest + 16));
+    BOOST_REQUIRE(lowered.applied());
     const auto [made, backend] = descriptors_of_a_waiting_thread(client);
     BOOST_TEST(made == (backend == "io_uring" ? 1 : 2));
   }

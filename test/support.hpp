@@ -23,6 +23,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -137,6 +138,26 @@ class temp_path {
 struct default_timeout_guard {
   sockmode::timeout_type saved = sockmode::getdefaulttimeout();
   ~default_timeout_guard() { sockmode::setdefaulttimeout(saved); }
+};
+
+// Sets the soft RLIMIT_NOFILE for one scope; the destructor puts the old limit back. applied()
+// says whether setrlimit took it (a soft limit above the hard one does not).
+class soft_file_limit {
+ public:
+  explicit soft_file_limit(rlim_t soft) {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit changed = saved_;
+    changed.rlim_cur = soft;
+    applied_ = ::setrlimit(RLIMIT_NOFILE, &changed) == 0;
+  }
+  soft_file_limit(const soft_file_limit&) = delete;
+  soft_file_limit& operator=(const soft_file_limit&) = delete;
+  ~soft_file_limit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+  bool applied() const { return applied_; }
+
+ private:
+  rlimit saved_{};
+  bool applied_ = false;
 };
 
 // Ends a test's SIGALRM timer and puts `previous` back as the signal's action. Ignoring the

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,12 +68,9 @@ BOOST_AUTO_TEST_CASE(a_thread_per_connection_server_under_a_soft_limit_of_1024) 
   }
   ::close(hold[0]);
 
-  rlimit saved{};
-  ::getrlimit(RLIMIT_NOFILE, &saved);
   BOOST_REQUIRE(stress::open_fds() < 32);
-  rlimit lowered = saved;
-  lowered.rlim_cur = 1024;
-  BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+  auto lowered = std::make_unique<test::soft_file_limit>(1024);
+  BOOST_REQUIRE(lowered->applied());
 
   // Each connection's thread first makes its wait context (a 1 ms recv that times out), so
   // that the next accept comes after it, as in a server whose threads are already waiting;
@@ -108,7 +106,7 @@ BOOST_AUTO_TEST_CASE(a_thread_per_connection_server_under_a_soft_limit_of_1024) 
     if (refused.load() > 0) break;
   }
   const int served = static_cast<int>(threads.size()) - refused.load();
-  ::setrlimit(RLIMIT_NOFILE, &saved);
+  lowered.reset();
   ::close(hold[1]);  // the child closes its connections and exits
   for (auto& t : threads) t.join();
   int status = 0;

@@ -230,11 +230,8 @@ namespace {
 // left; the destructor gives everything back.
 class descriptor_famine {
  public:
-  explicit descriptor_famine(int spare) {
-    ::getrlimit(RLIMIT_NOFILE, &saved_);
-    rlimit lowered = saved_;
-    lowered.rlim_cur = static_cast<rlim_t>(stress::open_fds() + spare);
-    ::setrlimit(RLIMIT_NOFILE, &lowered);
+  explicit descriptor_famine(int spare)
+      : lowered_(static_cast<rlim_t>(stress::open_fds() + spare)) {
     for (int i = 0; i < 100000; ++i) {
       const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
       if (fd < 0) {
@@ -248,12 +245,11 @@ class descriptor_famine {
   descriptor_famine& operator=(const descriptor_famine&) = delete;
   ~descriptor_famine() {
     for (const int fd : held_) ::close(fd);
-    ::setrlimit(RLIMIT_NOFILE, &saved_);
-  }
+  }  // then lowered_ puts the limit back
   int errno_at_limit() const { return errno_at_limit_; }
 
  private:
-  rlimit saved_{};
+  test::soft_file_limit lowered_;  // first: given back last
   std::vector<int> held_;
   int errno_at_limit_ = 0;
 };
